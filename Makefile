@@ -171,6 +171,14 @@ lint-man:
 	@for m in man/*.[0-9]; do mandoc -Tlint -W warning $$m || exit 1; done
 
 # --- install -------------------------------------------------------------
+# Units and the OpenVPN snippet name the installed programs: @SBINDIR@
+# (and @DATADIR@) are replaced at install time.  An existing config is
+# never overwritten (the new one goes next to it as .example).  As root
+# on the live system (no DESTDIR) the config gets group ovpnlog when that
+# group exists, so the flusher can read it and others cannot.
+SYSUSERSDIR	?= /usr/lib/sysusers.d
+DOCDIR		?= $(DATADIR)/doc/ovpnlog
+SUBST		= sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@DATADIR@|$(DATADIR)|g'
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(DATADIR)/ovpnlog/schema \
 		$(DESTDIR)$(SYSCONFDIR)/ovpnlog
@@ -181,16 +189,31 @@ install: all
 		install -m 0640 etc/ovpnlog.ini $(DESTDIR)$(SYSCONFDIR)/ovpnlog/ovpnlog.ini.example; \
 	else \
 		install -m 0640 etc/ovpnlog.ini $(DESTDIR)$(SYSCONFDIR)/ovpnlog/ovpnlog.ini; \
+		if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && getent group ovpnlog >/dev/null; then \
+			chgrp ovpnlog $(SYSCONFDIR)/ovpnlog/ovpnlog.ini; fi; \
 	fi
 	@if [ -d etc/systemd ]; then \
 		install -d $(DESTDIR)$(UNITDIR) && \
-		install -m 0644 etc/systemd/* $(DESTDIR)$(UNITDIR)/; fi
+		for u in etc/systemd/*; do \
+			$(SUBST) $$u > $(DESTDIR)$(UNITDIR)/$${u##*/}.tmp && \
+			chmod 0644 $(DESTDIR)$(UNITDIR)/$${u##*/}.tmp && \
+			mv -f $(DESTDIR)$(UNITDIR)/$${u##*/}.tmp $(DESTDIR)$(UNITDIR)/$${u##*/} || exit 1; \
+		done; fi
 	@if [ -f etc/tmpfiles.d/ovpnlog.conf ]; then \
 		install -d $(DESTDIR)$(TMPFILESDIR) && \
 		install -m 0644 etc/tmpfiles.d/ovpnlog.conf $(DESTDIR)$(TMPFILESDIR)/; fi
+	@if [ -f etc/sysusers.d/ovpnlog.conf ]; then \
+		install -d $(DESTDIR)$(SYSUSERSDIR) && \
+		install -m 0644 etc/sysusers.d/ovpnlog.conf $(DESTDIR)$(SYSUSERSDIR)/; fi
+	@if [ -f etc/openvpn-server.conf.snippet ]; then \
+		$(SUBST) etc/openvpn-server.conf.snippet > $(DESTDIR)$(DATADIR)/ovpnlog/openvpn-server.conf.snippet && \
+		chmod 0644 $(DESTDIR)$(DATADIR)/ovpnlog/openvpn-server.conf.snippet; fi
+	@for d in doc/*.md; do [ -f "$$d" ] || continue; \
+		install -d $(DESTDIR)$(DOCDIR) && \
+		install -m 0644 $$d $(DESTDIR)$(DOCDIR)/ || exit 1; done
 	@for m in man/*.[0-9]; do [ -f "$$m" ] || continue; \
 		s=$${m##*.}; install -d $(DESTDIR)$(MANDIR)/man$$s && \
-		install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
+		install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/ || exit 1; done
 
 clean:
 	rm -rf build

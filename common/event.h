@@ -10,22 +10,31 @@
  *                           this line; CRC: CRC-32/IEEE of those bytes,
  *                           8 lowercase hex digits)
  *
- * Values are escaped: '%', bytes below 0x20, 0x7f, and bytes that are not
- * part of a well-formed UTF-8 sequence become %XX (uppercase hex), so any
- * byte string round-trips and the file stays readable with cat.
+ * Values are escaped: '%', bytes below 0x20, 0x7f, the C1 controls
+ * U+0080..U+009F, and bytes that are not part of a well-formed UTF-8
+ * sequence become %XX (uppercase hex), so any byte string round-trips
+ * and the file stays readable (and harmless to a terminal) with cat.
  *
  * Writer: the caller owns the buffer; event_put() appends, event_finish()
- * appends the end line.  Both return -1 (and set err) when the buffer is
- * too small; the buffer is then unusable.
+ * appends the end line.  The writer refuses anything the parser would
+ * reject: a first field other than a valid type, malformed or duplicate
+ * keys, more than EVENT_MAX_FIELDS fields, a value over EVENT_MAX_VALUE
+ * (except status_text in a status event).  Both return -1 (and set err)
+ * on such a refusal or when the buffer is too small; the writer is then
+ * unusable (every later call fails too).
  *
  * Parser: event_parse() is a pure function from bytes to a struct event.
  * The event owns one heap block (decoded values, each NUL-terminated);
  * release it with event_free().  Returns 0, or -1 with a reason in err.
  * Rejected: wrong magic/version, missing or malformed end line, length or
  * checksum mismatch, input over maxsize, malformed or duplicate keys, bad
- * escapes, raw control bytes, values over EVENT_MAX_VALUE (except the
- * field "status_text" of status events), more than EVENT_MAX_FIELDS.
- * Unknown keys are kept.
+ * escapes (anything but %XX with uppercase hex), raw bytes the writer
+ * escapes (controls, '%', malformed UTF-8), values over EVENT_MAX_VALUE
+ * (except the field "status_text" of status events), more than
+ * EVENT_MAX_FIELDS.  Unknown keys are kept.  Reasons quote at most a
+ * few bytes of the input, escaped, so they are safe to log.
+ *
+ * Thread-safe: no static mutable state.
  */
 #ifndef OVPNLOG_EVENT_H
 #define OVPNLOG_EVENT_H
@@ -58,6 +67,10 @@ struct event_writer {
 	size_t	 len;
 	size_t	 cap;
 	int	 failed;
+	int	 is_status;			/* first field was type=status */
+	size_t	 nfields;
+	size_t	 keyoff[EVENT_MAX_FIELDS];	/* offsets of keys in buf */
+	unsigned char keylen[EVENT_MAX_FIELDS];
 };
 
 void	event_writer_init(struct event_writer *w, char *buf, size_t cap);

@@ -52,7 +52,9 @@ struct db_val db_textn(const char *s, size_t len);
 /*
  * Row callback of query(): cols[i] is DBV_NULL, DBV_INT (integer columns,
  * where the driver tells) or DBV_TEXT (everything else, NUL-terminated,
- * valid until the callback returns).  Return 0 to go on, -1 to stop.
+ * valid until the callback returns).  Return 0 to go on, -1 to stop
+ * (query() then returns DB_OK).  The callback may run other statements
+ * on the same connection, but not the same SQL text.
  */
 typedef int (*db_row_fn)(void *ctx, int ncols, const struct db_val *cols);
 
@@ -73,7 +75,13 @@ struct backend_ops {
 	int	(*begin)(struct db *db, char *err, size_t errlen);
 	int	(*commit)(struct db *db, char *err, size_t errlen);
 	int	(*rollback)(struct db *db, char *err, size_t errlen);
-	/* Savepoints inside a transaction, to isolate one event. */
+	/*
+	 * Savepoints inside a transaction, to isolate one event.  SQL
+	 * semantics: rollback_to() undoes the work since savepoint() and
+	 * keeps the savepoint (release() after it is allowed, not needed);
+	 * after a DB_REJECT inside a savepoint, rollback_to() makes the
+	 * transaction usable again.
+	 */
 	int	(*savepoint)(struct db *db, char *err, size_t errlen);
 	int	(*release)(struct db *db, char *err, size_t errlen);
 	int	(*rollback_to)(struct db *db, char *err, size_t errlen);

@@ -33,4 +33,10 @@ struct command {
 
 struct config	*cli_config(struct cli *cli);
 
+/* The subcommands (cmd_NAME.c), in the order `ovpnlog help` lists them. */
+int	cmd_flush(struct cli *cli, int argc, char **argv);
+int	cmd_init_db(struct cli *cli, int argc, char **argv);
+int	cmd_check_config(struct cli *cli, int argc, char **argv);
+int	cmd_requeue(struct cli *cli, int argc, char **argv);
+
 #endif

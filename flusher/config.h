@@ -7,6 +7,9 @@
  * duplicate keys and bad values are errors: it returns NULL and writes
  * "FILE:LINE: reason" into err.  Warnings (e.g. a password readable by
  * others) are appended to cfg->warnings, one per line, for main to log.
+ *
+ * Durations are written with a unit ("200ms", "5s", "10m", "1h", "1d");
+ * the fields below say in which unit they are stored.
  */
 #ifndef OVPNLOG_CONFIG_H
 #define OVPNLOG_CONFIG_H
@@ -18,6 +21,7 @@
 #define CONFIG_DEFAULT_PATH	SYSCONFDIR "/ovpnlog/ovpnlog.ini"
 #define CONFIG_MAX_INSTANCES	32
 #define CONFIG_MAX_KV		32
+#define CONFIG_MAX_SIZE		(1024 * 1024)	/* bytes of the INI file */
 
 struct config_kv {
 	char	*key;
@@ -58,7 +62,7 @@ struct config {
 	char	*sslrootcert;
 	char	*sslcert;
 	char	*sslkey;
-	int64_t	 connect_timeout;	/* seconds */
+	int64_t	 connect_timeout;	/* seconds, 0 = driver default */
 	int64_t	 busy_timeout_ms;	/* sqlite busy_timeout / lock wait */
 	struct config_kv options[CONFIG_MAX_KV];	/* option.KEY = VALUE */
 	size_t	 noptions;
@@ -83,7 +87,17 @@ struct config {
 struct config	*config_load(const char *path, char *err, size_t errlen);
 void		 config_free(struct config *cfg);
 /* Prints the effective configuration (password masked) to f. */
-
 void		 config_print(const struct config *cfg, FILE *f);
+
+/*
+ * A duration with its unit ("200ms", "5s", "10m", "2h", "1d"; one
+ * NUMBER UNIT pair, or "0") in milliseconds, at most max_ms.  Returns 0,
+ * or -1 with a reason in err.
+ */
+int		 config_parse_duration(const char *s, int64_t max_ms,
+		    int64_t *out_ms, char *err, size_t errlen);
+/* Exports every env.NAME = VALUE (before connecting); -1 with err. */
+int		 config_apply_env(const struct config *cfg, char *err,
+		    size_t errlen);
 
 #endif

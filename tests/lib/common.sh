@@ -37,10 +37,11 @@ _run_cleanup() {
 }
 trap _run_cleanup EXIT
 
-# mkspool DIR: the spool layout with the modes DESIGN.md names.
+# mkspool DIR: the spool layout with the modes of etc/tmpfiles.d/ovpnlog.conf
+# (the hook, as another user, opens tmp/ and new/: they need o=rwx).
 mkspool() {
 	mkdir -p "$1/tmp" "$1/new" "$1/failed"
-	chmod 0755 "$1"; chmod 1733 "$1/tmp" "$1/new" 2>/dev/null || true
+	chmod 0755 "$1"; chmod 3777 "$1/tmp" "$1/new" 2>/dev/null || true
 	chmod 0700 "$1/failed"
 }
 

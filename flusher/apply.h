@@ -1,0 +1,103 @@
+/*
+ * apply — one spool event to SQL, the same statements on every backend
+ * (portable SQL, '?' placeholders, every value bound).
+ *
+ * apply_prepare() is pure: it checks an event's fields and fills a
+ * struct ev_row that points into the event (keep the event alive while
+ * the row is used).  It returns 0, or -1 with a reason when the event
+ * can never apply (missing or malformed field): quarantine it.  Text
+ * columns must be valid UTF-8 without NUL bytes and fit their column (in
+ * characters, as PostgreSQL and MySQL count), so that every backend
+ * accepts or refuses the same events; descriptive columns (username,
+ * client version and platform, certificate serial and digest) are cut at
+ * their column size instead.
+ *
+ * apply_event() runs the statements of one row on an open transaction:
+ *   connect     get-or-create the instance; insert the session unless a
+ *               row with its unique key exists (created by a status
+ *               snapshot, or by a disconnect replayed earlier), whose
+ *               empty connect columns are then filled;
+ *   disconnect  close the open or inferred-closed session with the same
+ *               key; else, when exactly one open or inferred session has
+ *               the same instance, connect time and common name (the
+ *               client floated to another address), close that one; else
+ *               insert a complete row (the connect was never recorded).
+ *               A session already closed by a disconnect is never touched;
+ *   update      set duration, bytes and last_update of the open session,
+ *               only if newer than its last_update.
+ * Connect statements need no answer from the server (changes == NULL),
+ * so a backend may pipeline them.  Returns DB_OK, DB_RETRY or DB_REJECT
+ * with the backend's reason in err.
+ *
+ * The context caches instance ids for one transaction's lifetime at most
+ * as far as uncommitted ids go: call apply_forget() after every rollback
+ * or rollback_to (an instance inserted there is gone).
+ */
+#ifndef OVPNLOG_APPLY_H
+#define OVPNLOG_APPLY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "backend.h"
+#include "event.h"
+#include "spoolname.h"
+
+struct ev_text {
+	const char	*s;	/* NULL: SQL NULL */
+	size_t		 len;
+};
+
+struct ev_row {
+	enum event_type	 type;
+	struct ev_text	 inst_name, inst_proto;
+	int64_t		 inst_port;
+	int64_t		 connect_time;		/* time_unix */
+	struct ev_text	 src_ip;		/* trusted_ip or trusted_ip6 */
+	int64_t		 src_port;		/* trusted_port, 0 if absent */
+	struct ev_text	 cn;
+	struct ev_text	 vpn_ip4, vpn_ip6, username;
+	struct ev_text	 client_version, client_platform;
+	struct ev_text	 client_platform_version, client_gui_version;
+	struct ev_text	 cert_serial, cert_sha256;
+	int64_t		 daemon_pid, daemon_start_time;	/* -1: absent */
+	int64_t		 duration;		/* disconnect, update */
+	int64_t		 bytes_in, bytes_out;	/* disconnect, update */
+	int64_t		 end_time;		/* disconnect or update time */
+};
+
+struct apply_stats {
+	uint64_t	 connects_merged;	/* into an existing row */
+	uint64_t	 disconnects_floated;	/* matched by connect time + cn */
+	uint64_t	 disconnects_unmatched;	/* complete row inserted */
+	uint64_t	 disconnects_ignored;	/* session already closed */
+	uint64_t	 updates_unmatched;	/* no open session */
+};
+
+struct apply_inst {
+	char		*name;
+	size_t		 name_len;
+	char		*proto;
+	size_t		 proto_len;
+	int64_t		 port;
+	int64_t		 id;
+};
+
+struct apply_ctx {
+	const struct backend_ops *ops;
+	struct db		*db;
+	struct apply_inst	*inst;
+	size_t			 ninst, capinst;
+	struct apply_stats	 st;
+};
+
+int	apply_prepare(const struct event *ev, const struct spoolname *sn,
+	    struct ev_row *row, char *err, size_t errlen);
+void	apply_init(struct apply_ctx *ax, const struct backend_ops *ops,
+	    struct db *db);
+int	apply_event(struct apply_ctx *ax, const struct ev_row *row, char *err,
+	    size_t errlen);
+void	apply_forget(struct apply_ctx *ax);
+void	apply_free(struct apply_ctx *ax);
+
+#endif

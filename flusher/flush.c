@@ -1,0 +1,640 @@
+#include "flush.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dbopen.h"
+#include "quarantine.h"
+#include "schema.h"
+#include "spool_file.h"
+#include "spool_scan.h"
+
+#define ERRLEN	1024
+
+static const char sql_ledger_range[] =
+    "SELECT event_id FROM applied_event WHERE event_id >= ? "
+    "AND event_id <= ?";
+static const char sql_ledger_add[] =
+    "INSERT INTO applied_event (event_id, applied_at) VALUES (?, ?)";
+
+enum item_state { IT_PENDING, IT_ALREADY, IT_REJECTED };
+
+struct item {
+	const char	*name;		/* in the scan list */
+	struct event	 ev;
+	struct ev_row	 row;
+	enum item_state	 state;
+	char		*reason;	/* IT_REJECTED: the database's */
+};
+
+struct run {
+	const struct config	*cfg;
+	const struct logger	*lg;
+	const struct spool_dirs	*d;
+	struct flush_conn	*c;
+	struct flush_result	*res;
+	struct spool_buf	 buf;
+	struct item		*items;
+	size_t			 nitems;
+	int			 ioerr;		/* a local failure happened */
+};
+
+/* A name from readdir, safe to print (hostile names hold anything). */
+static const char *
+shown(const char *name, char *out, size_t len)
+{
+	size_t o = 0;
+
+	for (; *name != '\0' && o + 5 < len; name++) {
+		unsigned char ch = (unsigned char)*name;
+		if (ch < 0x20 || ch == 0x7f || ch == '\\')
+			o += (size_t)snprintf(out + o, len - o, "\\x%02x", ch);
+		else
+			out[o++] = (char)ch;
+	}
+	out[o] = '\0';
+	return out;
+}
+
+static void
+put_aside(struct run *r, int fromdir, const char *fromdesc, const char *name,
+    const char *reason)
+{
+	char err[ERRLEN], nm[300];
+
+	shown(name, nm, sizeof(nm));
+	if (quarantine(r->d, fromdir, fromdesc, name, reason, err,
+	    sizeof(err)) == -1) {
+		log_msg(r->lg, LOG_ERR, "unable to quarantine %s/%s/%s (%s): "
+		    "%s", r->d->path, fromdesc, nm, reason, err);
+		r->ioerr = 1;
+		r->res->kept++;
+		return;
+	}
+	log_msg(r->lg, LOG_WARNING, "quarantined %s/%s/%s: %s", r->d->path,
+	    fromdesc, nm, reason);
+	r->res->quarantined++;
+}
+
+static const char *
+dtype_kind(unsigned char t)
+{
+	switch (t) {
+	case DT_LNK:
+		return "a symbolic link (spool files are never followed)";
+	case DT_FIFO:
+		return "a FIFO, not a regular file";
+	case DT_DIR:
+		return "a directory, not a regular file";
+	case DT_SOCK:
+		return "a socket, not a regular file";
+	case DT_CHR:
+	case DT_BLK:
+		return "a device, not a regular file";
+	default:
+		return NULL;	/* DT_REG, or unknown: look at the file */
+	}
+}
+
+static void
+fsync_dir(struct run *r, int fd, const char *sub)
+{
+	if (spool_fsync_dir(fd) == -1) {
+		log_msg(r->lg, LOG_ERR, "unable to fsync %s/%s: %s",
+		    r->d->path, sub, strerror(errno));
+		r->ioerr = 1;
+	}
+}
+
+/* Files a killed hook left in tmp/: finish or quarantine them. */
+static void
+recover_tmp(struct run *r)
+{
+	const struct spool_dirs *d = r->d;
+	struct spool_list l;
+	struct stat st;
+	struct event ev;
+	char err[ERRLEN], reason[ERRLEN + 128], nm[300];
+	time_t now = time(NULL);
+	int moved = 0;
+
+	if (spool_scan(d->tmpd, "tmp/", &l, err, sizeof(err)) == -1) {
+		log_msg(r->lg, LOG_ERR, "unable to list %s/tmp: %s", d->path,
+		    err);
+		r->ioerr = 1;
+		return;
+	}
+	for (size_t i = 0; i < l.n; i++) {
+		const struct spool_entry *e = &l.v[i];
+		const char *kind;
+		long long age;
+
+		if (fstatat(d->tmpd, e->name, &st, AT_SYMLINK_NOFOLLOW) == -1)
+			continue;	/* gone: the hook finished it */
+		age = (long long)(now - st.st_mtime);
+		if (age < r->cfg->tmp_grace)
+			continue;	/* a hook may still be writing it */
+		if (!e->valid) {
+			snprintf(reason, sizeof(reason), "left in tmp/ (%llds "
+			    "old) and not an event file name", age);
+			put_aside(r, d->tmpd, "tmp", e->name, reason);
+			continue;
+		}
+		if (S_ISLNK(st.st_mode) || !S_ISREG(st.st_mode)) {
+			kind = dtype_kind(S_ISLNK(st.st_mode) ? DT_LNK :
+			    S_ISFIFO(st.st_mode) ? DT_FIFO : S_ISDIR(st.st_mode)
+			    ? DT_DIR : DT_SOCK);
+			put_aside(r, d->tmpd, "tmp", e->name, kind);
+			continue;
+		}
+		switch (spool_file_read(d->tmpd, e->name, &e->sn, &r->buf, &ev,
+		    err, sizeof(err))) {
+		case SF_OK:
+			event_free(&ev);
+			if (spool_rename_noreplace(d->tmpd, e->name, d->newd,
+			    e->name) == 0) {
+				log_msg(r->lg, LOG_NOTICE, "recovered %s/tmp/%s: "
+				    "a complete event left by an interrupted "
+				    "hook", d->path, e->name);
+				r->res->recovered++;
+				moved = 1;
+			} else if (errno == EEXIST)
+				put_aside(r, d->tmpd, "tmp", e->name, "left in "
+				    "tmp/, and new/ already has a file of that "
+				    "name");
+			else {
+				log_msg(r->lg, LOG_ERR, "unable to move %s/tmp/"
+				    "%s into new/: %s", d->path, e->name,
+				    strerror(errno));
+				r->ioerr = 1;
+			}
+			break;
+		case SF_BAD:
+			snprintf(reason, sizeof(reason), "incomplete event left "
+			    "in tmp/ by an interrupted hook (%llds old): %s",
+			    age, err);
+			put_aside(r, d->tmpd, "tmp", e->name, reason);
+			break;
+		case SF_GONE:
+			break;
+		default:
+			log_msg(r->lg, LOG_ERR, "unable to read %s/tmp/%s: %s",
+			    d->path, shown(e->name, nm, sizeof(nm)), err);
+			r->ioerr = 1;
+			break;
+		}
+	}
+	spool_list_free(&l);
+	if (moved)
+		fsync_dir(r, d->newd, "new");
+}
+
+static void
+free_items(struct run *r)
+{
+	for (size_t i = 0; i < r->nitems; i++) {
+		event_free(&r->items[i].ev);
+		free(r->items[i].reason);
+		r->items[i].reason = NULL;
+	}
+	r->nitems = 0;
+}
+
+static int
+by_item_name(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct item *)elem)->name);
+}
+
+static int
+mark_applied(void *ctx, int ncols, const struct db_val *cols)
+{
+	struct run *r = ctx;
+	struct item *it;
+	char name[SPOOLNAME_MAX];
+
+	if (ncols < 1 || cols[0].kind != DBV_TEXT ||
+	    cols[0].len >= sizeof(name))
+		return 0;
+	memcpy(name, cols[0].s, cols[0].len);
+	name[cols[0].len] = '\0';
+	it = bsearch(name, r->items, r->nitems, sizeof(*r->items),
+	    by_item_name);
+	if (it != NULL)
+		it->state = IT_ALREADY;
+	return 0;
+}
+
+/*
+ * Marks the batch's events that the ledger has.  Names sort by time, so
+ * one range query covers the batch (usually it finds nothing).
+ */
+static int
+ledger_mark(struct run *r, char *err, size_t errlen)
+{
+	const struct backend_ops *ops = r->c->ops;
+	struct db_val p[2] = { db_text(r->items[0].name),
+	    db_text(r->items[r->nitems - 1].name) };
+
+	for (size_t i = 0; i < r->nitems; i++)
+		r->items[i].state = IT_PENDING;
+	return ops->query(r->c->db, sql_ledger_range, p, 2, mark_applied, r,
+	    err, errlen);
+}
+
+static int
+apply_one(struct run *r, struct item *it, int64_t now, char *err,
+    size_t errlen)
+{
+	struct db_val p[2] = { db_text(it->name), db_int(now) };
+	int rc;
+
+	if ((rc = apply_event(&r->c->ax, &it->row, err, errlen)) != DB_OK)
+		return rc;
+	return r->c->ops->exec(r->c->db, sql_ledger_add, p, 2, NULL, err,
+	    errlen);
+}
+
+static void
+abandon(struct run *r)
+{
+	char e2[ERRLEN];
+
+	r->c->ops->rollback(r->c->db, e2, sizeof(e2));
+	apply_forget(&r->c->ax);
+}
+
+/* The whole batch in one transaction; DB_REJECT: isolate and retry. */
+static int
+batch_plain(struct run *r, int64_t now, size_t *bad, char *err,
+    size_t errlen)
+{
+	const struct backend_ops *ops = r->c->ops;
+	int rc;
+
+	*bad = r->nitems;
+	if ((rc = ops->begin(r->c->db, err, errlen)) != DB_OK)
+		return rc;
+	if ((rc = ledger_mark(r, err, errlen)) != DB_OK)
+		goto fail;
+	for (size_t i = 0; i < r->nitems; i++) {
+		if (r->items[i].state != IT_PENDING)
+			continue;
+		if ((rc = apply_one(r, &r->items[i], now, err, errlen)) !=
+		    DB_OK) {
+			*bad = i;
+			goto fail;
+		}
+	}
+	if ((rc = ops->commit(r->c->db, err, errlen)) == DB_OK)
+		return DB_OK;
+fail:
+	abandon(r);
+	return rc;
+}
+
+/* One savepoint per event: a rejected event is undone and set aside. */
+static int
+batch_isolated(struct run *r, int64_t now, char *err, size_t errlen)
+{
+	const struct backend_ops *ops = r->c->ops;
+	struct db *db = r->c->db;
+	char why[ERRLEN];
+	int rc;
+
+	if ((rc = ops->begin(db, err, errlen)) != DB_OK)
+		return rc;
+	if ((rc = ledger_mark(r, err, errlen)) != DB_OK)
+		goto fail;
+	for (size_t i = 0; i < r->nitems; i++) {
+		struct item *it = &r->items[i];
+
+		if (it->state != IT_PENDING)
+			continue;
+		if ((rc = ops->savepoint(db, err, errlen)) != DB_OK)
+			goto fail;
+		rc = apply_one(r, it, now, why, sizeof(why));
+		if (rc == DB_OK)
+			rc = ops->sync(db, why, sizeof(why));
+		if (rc == DB_RETRY) {
+			snprintf(err, errlen, "%s", why);
+			goto fail;
+		}
+		if (rc == DB_REJECT) {
+			if ((rc = ops->rollback_to(db, err, errlen)) != DB_OK)
+				goto fail;
+			apply_forget(&r->c->ax);
+			it->state = IT_REJECTED;
+			if ((it->reason = strdup(why)) == NULL) {
+				snprintf(err, errlen, "out of memory");
+				rc = DB_RETRY;
+				goto fail;
+			}
+		}
+		if ((rc = ops->release(db, err, errlen)) != DB_OK)
+			goto fail;
+	}
+	if ((rc = ops->commit(db, err, errlen)) == DB_OK)
+		return DB_OK;
+	/* Every event was checked alone: a failing commit is not theirs. */
+	rc = DB_RETRY;
+fail:
+	abandon(r);
+	return rc == DB_OK ? DB_RETRY : rc;
+}
+
+/* After COMMIT: remove what applied, set aside what the database refused. */
+static void
+finish_batch(struct run *r)
+{
+	char reason[ERRLEN + 64];
+	int rejected = 0;
+
+	for (size_t i = 0; i < r->nitems; i++) {
+		struct item *it = &r->items[i];
+
+		if (it->state == IT_REJECTED) {
+			rejected = 1;
+			continue;
+		}
+		if (it->state == IT_ALREADY)
+			r->res->already++;
+		else
+			r->res->applied++;
+		if (unlinkat(r->d->newd, it->name, 0) == -1 &&
+		    errno != ENOENT) {
+			/* Applied and in the ledger: a later run skips it. */
+			log_msg(r->lg, LOG_ERR, "unable to remove applied file "
+			    "%s/new/%s: %s", r->d->path, it->name,
+			    strerror(errno));
+			r->ioerr = 1;
+		}
+	}
+	fsync_dir(r, r->d->newd, "new");
+	if (!rejected)
+		return;
+	for (size_t i = 0; i < r->nitems; i++) {
+		struct item *it = &r->items[i];
+
+		if (it->state != IT_REJECTED)
+			continue;
+		snprintf(reason, sizeof(reason), "rejected by the database: %s",
+		    it->reason);
+		put_aside(r, r->d->newd, "new", it->name, reason);
+	}
+	fsync_dir(r, r->d->newd, "new");
+	fsync_dir(r, r->d->failed, "failed");
+}
+
+static enum flush_status
+connect_db(struct run *r)
+{
+	struct flush_conn *c = r->c;
+	char err[ERRLEN], msg[ERRLEN + 300];
+	int rc;
+
+	if (c->db != NULL)
+		return FLUSH_OK;
+	rc = db_open(r->cfg, &c->ops, &c->db, err, sizeof(err));
+	if (rc == -1) {
+		log_msg(r->lg, LOG_ERR, "%s", err);
+		return FLUSH_CONFIG;
+	}
+	if (rc != DB_OK) {
+		db_connect_message(r->cfg, err, msg, sizeof(msg));
+		log_msg(r->lg, LOG_ERR, "%s", msg);
+		return FLUSH_RETRY;
+	}
+	rc = schema_check(c->ops, c->db, err, sizeof(err));
+	if (rc != SCHEMA_OK) {
+		char desc[300];
+		db_describe(r->cfg, desc, sizeof(desc));
+		log_msg(r->lg, LOG_ERR, "%s: %s", desc, err);
+		flush_conn_close(c);
+		return rc == SCHEMA_FAIL ? FLUSH_CONFIG : FLUSH_RETRY;
+	}
+	apply_init(&c->ax, c->ops, c->db);
+	return FLUSH_OK;
+}
+
+/* Applies the collected batch; FLUSH_OK or FLUSH_RETRY (files kept). */
+static enum flush_status
+run_batch(struct run *r)
+{
+	char err[ERRLEN], desc[300];
+	int64_t now = (int64_t)time(NULL);
+	size_t bad;
+	int rc;
+
+	rc = batch_plain(r, now, &bad, err, sizeof(err));
+	if (rc == DB_REJECT) {
+		log_msg(r->lg, LOG_NOTICE, "the database refused %s/new/%s "
+		    "(%s); applying its batch event by event", r->d->path,
+		    bad < r->nitems ? r->items[bad].name : "?", err);
+		rc = batch_isolated(r, now, err, sizeof(err));
+	}
+	if (rc != DB_OK) {
+		db_describe(r->cfg, desc, sizeof(desc));
+		log_msg(r->lg, LOG_ERR, "unable to apply %zu events (%s .. %s) "
+		    "to %s: %s; the files stay in %s/new", r->nitems,
+		    r->items[0].name, r->items[r->nitems - 1].name, desc, err,
+		    r->d->path);
+		flush_conn_close(r->c);
+		return FLUSH_RETRY;
+	}
+	r->res->batches++;
+	finish_batch(r);
+	return FLUSH_OK;
+}
+
+/*
+ * Reads entry e into the next batch slot, or sets it aside.  Returns 0,
+ * or -1 after a local failure (stop: keep the rest).
+ */
+static int
+take(struct run *r, const struct spool_entry *e, size_t *status_kept)
+{
+	struct item *it = &r->items[r->nitems];
+	char err[ERRLEN], reason[ERRLEN + 64], nm[300];
+	const char *kind;
+
+	if (!e->valid) {
+		put_aside(r, r->d->newd, "new", e->name, "not an event file name "
+		    "(SECONDS.NANOSECONDS.PID.RANDOM.TYPE)");
+		return 0;
+	}
+	if ((kind = dtype_kind(e->d_type)) != NULL) {
+		put_aside(r, r->d->newd, "new", e->name, kind);
+		return 0;
+	}
+	if (e->sn.type == EV_STATUS) {
+		/*
+		 * STATUS EVENTS: dispatch point for status snapshots (status
+		 * helper: read them here and apply them in apply_event()).
+		 * Until then a snapshot is neither applied nor quarantined:
+		 * it stays in new/ for an ovpnlog that can apply it.
+		 */
+		(*status_kept)++;
+		r->res->kept++;
+		return 0;
+	}
+	switch (spool_file_read(r->d->newd, e->name, &e->sn, &r->buf, &it->ev,
+	    err, sizeof(err))) {
+	case SF_OK:
+		break;
+	case SF_BAD:
+		put_aside(r, r->d->newd, "new", e->name, err);
+		return 0;
+	case SF_GONE:
+		return 0;
+	default:
+		log_msg(r->lg, LOG_ERR, "unable to read %s/new/%s: %s",
+		    r->d->path, shown(e->name, nm, sizeof(nm)), err);
+		r->ioerr = 1;
+		r->res->kept++;
+		return -1;
+	}
+	if (apply_prepare(&it->ev, &e->sn, &it->row, err, sizeof(err)) ==
+	    -1) {
+		event_free(&it->ev);
+		snprintf(reason, sizeof(reason), "cannot apply: %s", err);
+		put_aside(r, r->d->newd, "new", e->name, reason);
+		return 0;
+	}
+	it->name = e->name;
+	it->state = IT_PENDING;
+	it->reason = NULL;
+	r->nitems++;
+	return 0;
+}
+
+enum flush_status
+flush_run(const struct config *cfg, const struct logger *lg,
+    const struct spool_dirs *d, struct flush_conn *c,
+    const struct flush_opts *o, struct flush_result *res)
+{
+	struct run r;
+	struct spool_list l;
+	enum flush_status st = FLUSH_OK;
+	size_t batch = (size_t)(o != NULL && o->batch_size > 0 ?
+	    o->batch_size : cfg->batch_size);
+	size_t i = 0, status_kept = 0;
+	int stop = 0;
+	char err[ERRLEN];
+
+	memset(res, 0, sizeof(*res));
+	memset(&r, 0, sizeof(r));
+	r.cfg = cfg;
+	r.lg = lg;
+	r.d = d;
+	r.c = c;
+	r.res = res;
+
+	recover_tmp(&r);
+
+	/*
+	 * STATUS SNAPSHOTS: hook point for the status helper.  Snapshot
+	 * every configured instance's status file into new/ here, e.g.
+	 *     status_snapshot_all(cfg, lg, d, ...);
+	 * before new/ is listed, so that snapshots replay in time order
+	 * with the events around them.
+	 */
+
+	if (spool_scan(d->newd, "new/", &l, err, sizeof(err)) == -1) {
+		log_msg(lg, LOG_ERR, "unable to list %s/new: %s", d->path,
+		    err);
+		free(r.buf.p);
+		return FLUSH_IOERR;
+	}
+	if (l.n > 0 && (r.items = calloc(batch < l.n ? batch : l.n,
+	    sizeof(*r.items))) == NULL) {
+		log_msg(lg, LOG_ERR, "unable to flush %s: out of memory",
+		    d->path);
+		spool_list_free(&l);
+		free(r.buf.p);
+		return FLUSH_IOERR;
+	}
+	memset(&c->ax.st, 0, sizeof(c->ax.st));
+	while (i < l.n && st == FLUSH_OK && !stop) {
+		while (i < l.n && r.nitems < batch)
+			if (take(&r, &l.v[i++], &status_kept) == -1) {
+				stop = 1;
+				break;
+			}
+		if (r.nitems > 0) {
+			st = connect_db(&r);
+			if (st == FLUSH_OK)
+				st = run_batch(&r);
+			if (st != FLUSH_OK)
+				res->kept += r.nitems;
+			free_items(&r);
+		}
+	}
+	if (st != FLUSH_OK || stop)
+		res->kept += l.n - i;
+	res->st = c->ax.st;
+	if (status_kept > 0)
+		log_msg(lg, LOG_WARNING, "kept %zu status snapshot event%s in "
+		    "%s/new: this ovpnlog cannot apply status snapshots yet",
+		    status_kept, status_kept == 1 ? "" : "s", d->path);
+	free(r.items);
+	free(r.buf.p);
+	spool_list_free(&l);
+
+	if (res->applied + res->already + res->quarantined + res->recovered >
+	    0 || st != FLUSH_OK)
+		log_msg(lg, st == FLUSH_OK ? LOG_INFO : LOG_NOTICE, "%s: "
+		    "applied %llu events (%llu more were applied before), "
+		    "quarantined %llu, kept %llu", d->path,
+		    (unsigned long long)res->applied,
+		    (unsigned long long)res->already,
+		    (unsigned long long)res->quarantined,
+		    (unsigned long long)res->kept);
+	log_msg(lg, LOG_DEBUG, "%llu transactions; disconnects: %llu "
+	    "floated, %llu without a connect, %llu for closed sessions; "
+	    "%llu updates without an open session",
+	    (unsigned long long)res->batches,
+	    (unsigned long long)res->st.disconnects_floated,
+	    (unsigned long long)res->st.disconnects_unmatched,
+	    (unsigned long long)res->st.disconnects_ignored,
+	    (unsigned long long)res->st.updates_unmatched);
+	if (st != FLUSH_OK)
+		return st;
+	if (r.ioerr)
+		return FLUSH_IOERR;
+	return res->quarantined > 0 ? FLUSH_DATAERR : FLUSH_OK;
+}
+
+void
+flush_conn_close(struct flush_conn *c)
+{
+	if (c->db != NULL)
+		c->ops->close(c->db);
+	c->db = NULL;
+	apply_free(&c->ax);
+}
+
+int
+flush_exit_code(enum flush_status st)
+{
+	switch (st) {
+	case FLUSH_OK:
+		return EX_OK;
+	case FLUSH_DATAERR:
+		return EX_DATAERR;
+	case FLUSH_RETRY:
+		return EX_TEMPFAIL;
+	case FLUSH_CONFIG:
+		return EX_CONFIG;
+	default:
+		return EX_IOERR;
+	}
+}
