@@ -40,8 +40,9 @@ struct span {
 struct parser {
 	char			 sep;
 	struct status_snapshot	*out;
-	char			*arena;		/* strings; never outgrows len + 1 */
+	char			*arena;		/* strings */
 	size_t			 used;
+	size_t			 cap;		/* len + 1: see keep() */
 	size_t			 maxclients;
 	int			 pos[C_COUNT];	/* header position, or -1 */
 	size_t			 ncols;
@@ -73,10 +74,19 @@ field_is(const char *p, const char *e, char sep, const char *lit)
 	return span_is(s, lit);
 }
 
+/*
+ * Copies a string into the arena.  A line never keeps more than its own
+ * length plus one byte (the kept fields are separated by at least one
+ * byte in the line), so len + 1 bytes always suffice; running out would
+ * be a bug in this file, not bad input.
+ */
 static const char *
 keep(struct parser *ps, const char *p, size_t n)
 {
 	char *s = ps->arena + ps->used;
+
+	if (n >= ps->cap - ps->used)
+		abort();
 
 	memcpy(s, p, n);
 	s[n] = '\0';
@@ -597,6 +607,7 @@ status_parse(const char *buf, size_t len, int version,
 	out->clients = cbytes ? (struct status_client *)(void *)store : NULL;
 	ps.maxclients = nclient_lines;
 	ps.arena = store + cbytes;
+	ps.cap = len + 1;
 
 	off = 0;
 	lineno = 0;

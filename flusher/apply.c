@@ -1,5 +1,6 @@
 #include "apply.h"
 
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,8 +12,8 @@
 
 /* Column sizes of schema/sqlite.sql, in characters. */
 enum {
-	LEN_INST_NAME = 64, LEN_INST_PROTO = 10, LEN_IP = 39, LEN_CN = 64,
-	LEN_VPN_IP4 = 15, LEN_USERNAME = 256, LEN_CLIENT = 64,
+	LEN_INST_NAME = 64, LEN_INST_PROTO = 10, LEN_CN = 64,
+	LEN_USERNAME = 256, LEN_CLIENT = 64,
 	LEN_SERIAL = 128, LEN_SHA256 = 95,
 };
 
@@ -163,6 +164,39 @@ text_field(const struct event *ev, const char *key, size_t max,
 	return 0;
 }
 
+/*
+ * An address field in inet_ntop's form (what PostgreSQL's inet prints, and
+ * what text comparisons in SQLite and MySQL need); family AF_UNSPEC takes
+ * either.  Absent or empty gives NULL; anything else is an error.
+ */
+static int
+addr_field(const struct event *ev, const char *key, int family, char *buf,
+    size_t buflen, struct ev_text *out, char *err, size_t errlen)
+{
+	unsigned char bin[sizeof(struct in6_addr)];
+	size_t len;
+	const char *v = event_get(ev, key, &len);
+	int fam = family == AF_UNSPEC ? AF_INET : family;
+
+	out->s = NULL;
+	out->len = 0;
+	if (v == NULL || len == 0)
+		return 0;
+	if (strlen(v) != len || (inet_pton(fam, v, bin) != 1 &&
+	    (family != AF_UNSPEC || inet_pton(fam = AF_INET6, v, bin) != 1))) {
+		snprintf(err, errlen, "%s is not an IP%s address", key,
+		    family == AF_INET ? "v4" : family == AF_INET6 ? "v6" : "");
+		return -1;
+	}
+	if (inet_ntop(fam, bin, buf, (socklen_t)buflen) == NULL) {
+		snprintf(err, errlen, "%s: cannot format the address", key);
+		return -1;
+	}
+	out->s = buf;
+	out->len = strlen(buf);
+	return 0;
+}
+
 static int
 int_field(const struct event *ev, const char *key, int64_t min, int64_t max,
     int required, int64_t *out, char *err, size_t errlen)
@@ -226,11 +260,12 @@ apply_prepare(const struct event *ev, const struct spoolname *sn,
 		snprintf(err, errlen, "no common_name");
 		return -1;
 	}
-	if (text_field(ev, "trusted_ip", LEN_IP, MUST_FIT, 0, &r->src_ip, err,
-	    errlen) == -1)
+	if (addr_field(ev, "trusted_ip", AF_UNSPEC, r->src_ip_buf,
+	    sizeof(r->src_ip_buf), &r->src_ip, err, errlen) == -1)
 		return -1;
-	if (r->src_ip.s == NULL && text_field(ev, "trusted_ip6", LEN_IP,
-	    MUST_FIT, 0, &r->src_ip, err, errlen) == -1)
+	if (r->src_ip.s == NULL && addr_field(ev, "trusted_ip6", AF_UNSPEC,
+	    r->src_ip_buf, sizeof(r->src_ip_buf), &r->src_ip, err,
+	    errlen) == -1)
 		return -1;
 	if (r->src_ip.s == NULL) {
 		snprintf(err, errlen, "no trusted_ip or trusted_ip6");
@@ -242,10 +277,10 @@ apply_prepare(const struct event *ev, const struct spoolname *sn,
 	if (r->src_port == ABSENT)
 		r->src_port = 0;
 
-	if (text_field(ev, "ifconfig_pool_remote_ip", LEN_VPN_IP4, MUST_FIT,
-	    0, &r->vpn_ip4, err, errlen) == -1 ||
-	    text_field(ev, "ifconfig_pool_remote_ip6", LEN_IP, MUST_FIT, 0,
-	    &r->vpn_ip6, err, errlen) == -1 ||
+	if (addr_field(ev, "ifconfig_pool_remote_ip", AF_INET, r->vpn_ip4_buf,
+	    sizeof(r->vpn_ip4_buf), &r->vpn_ip4, err, errlen) == -1 ||
+	    addr_field(ev, "ifconfig_pool_remote_ip6", AF_INET6, r->vpn_ip6_buf,
+	    sizeof(r->vpn_ip6_buf), &r->vpn_ip6, err, errlen) == -1 ||
 	    text_field(ev, "username", LEN_USERNAME, CUT_TO_FIT, 0,
 	    &r->username, err, errlen) == -1 ||
 	    text_field(ev, "IV_VER", LEN_CLIENT, CUT_TO_FIT, 0,

@@ -4,7 +4,9 @@
  *
  * apply_prepare() is pure: it checks an event's fields and fills a
  * struct ev_row that points into the event (keep the event alive while
- * the row is used).  It returns 0, or -1 with a reason when the event
+ * the row is used).  Addresses must parse (IPv4 or IPv6 for the real
+ * address, the matching family for the VPN addresses) and are stored in
+ * inet_ntop's form, the form PostgreSQL's inet gives back.  It returns 0, or -1 with a reason when the event
  * can never apply (missing or malformed field): quarantine it.  Text
  * columns must be valid UTF-8 without NUL bytes and fit their column (in
  * characters, as PostgreSQL and MySQL count), so that every backend
@@ -64,6 +66,8 @@ struct ev_row {
 	int64_t		 duration;		/* disconnect, update */
 	int64_t		 bytes_in, bytes_out;	/* disconnect, update */
 	int64_t		 end_time;		/* disconnect or update time */
+	/* Addresses in inet_ntop's form (at most 45 bytes). */
+	char		 src_ip_buf[48], vpn_ip4_buf[16], vpn_ip6_buf[48];
 };
 
 struct apply_stats {

@@ -65,6 +65,7 @@ classify(unsigned int no)
 	case ER_TRUNCATED_WRONG_VALUE:		/* 1292 */
 	case ER_INVALID_CHARACTER_STRING:	/* 1300 */
 	case ER_DATA_OUT_OF_RANGE:		/* 1690 */
+	case ER_CONSTRAINT_FAILED:		/* 4025: a CHECK constraint */
 		return DB_REJECT;
 	default:
 		/*
@@ -298,7 +299,7 @@ my_connect(const struct config *cfg, struct db **out, char *err,
 	if (mysql_real_connect(db->m, host, cfg->user, cfg->password,
 	    cfg->dbname, sock != NULL ? 0 : cfg->port, sock,
 	    CLIENT_FOUND_ROWS) == NULL) {
-		snprintf(err, errlen, "mysql at %s: cannot connect: %s "
+		snprintf(err, errlen, "mysql at %s: %s "
 		    "(error %u)", db->where, mysql_error(db->m),
 		    mysql_errno(db->m));
 		my_close(db);
@@ -306,7 +307,7 @@ my_connect(const struct config *cfg, struct db **out, char *err,
 	}
 	/* As with libpq, a unix socket needs no TLS and never gets it. */
 	if (need_tls && sock == NULL && mysql_get_ssl_cipher(db->m) == NULL) {
-		snprintf(err, errlen, "mysql at %s: cannot connect: TLS "
+		snprintf(err, errlen, "mysql at %s: TLS "
 		    "required (sslmode=%s) but the server does not offer it",
 		    db->where, cfg->sslmode);
 		my_close(db);
@@ -354,6 +355,9 @@ my_exec_script(struct db *db, const char *sql, char *err, size_t errlen)
 {
 	const char *start = sql, *p = sql;
 	int ret, empty = 1;
+
+	/* A script changes tables: prepare again what comes after it. */
+	sqlcache_clear(db->stmts);
 
 	for (;; p++) {
 		char q;

@@ -227,7 +227,7 @@ pg_connect(const struct config *cfg, struct db **out, char *err,
 		char msg[512];
 
 		one_line(msg, sizeof(msg), PQerrorMessage(db->c));
-		snprintf(err, errlen, "postgresql at %s: cannot connect: %s",
+		snprintf(err, errlen, "postgresql at %s: %s",
 		    db->where, msg);
 		pg_close(db);
 		return DB_RETRY;
@@ -709,6 +709,21 @@ pg_exec_script(struct db *db, const char *sql, char *err, size_t errlen)
 
 	if ((ret = drain(db, NULL, err, errlen)) != DB_OK)
 		return ret;
+	/*
+	 * A script changes tables: forget the prepared statements (a plan
+	 * whose result type changed would fail).  DEALLOCATE is not
+	 * transactional, nothing to undo if the script fails.
+	 */
+	if (sqlcache_count(db->stmts) > 0) {
+		res = PQexec(db->c, "DEALLOCATE ALL");
+		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+			ret = report(db, res, err, errlen);
+			PQclear(res);
+			return ret;
+		}
+		PQclear(res);
+		sqlcache_clear(db->stmts);
+	}
 	res = PQexec(db->c, sql);
 	switch (PQresultStatus(res)) {
 	case PGRES_COMMAND_OK:

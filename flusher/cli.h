@@ -38,5 +38,7 @@ int	cmd_flush(struct cli *cli, int argc, char **argv);
 int	cmd_init_db(struct cli *cli, int argc, char **argv);
 int	cmd_check_config(struct cli *cli, int argc, char **argv);
 int	cmd_requeue(struct cli *cli, int argc, char **argv);
+int	cmd_watch(struct cli *cli, int argc, char **argv);
+int	cmd_stats(struct cli *cli, int argc, char **argv);
 
 #endif

@@ -11,6 +11,7 @@
 #include "quarantine.h"
 #include "spool_dir.h"
 #include "spool_scan.h"
+#include "spoolname.h"
 
 static int
 usage(struct cli *cli)
@@ -49,8 +50,8 @@ cmd_requeue(struct cli *cli, int argc, char **argv)
 		return missing ? EX_CONFIG : EX_IOERR;
 	}
 	if (all) {
-		if (spool_scan(d.failed, "failed/", &l, err, sizeof(err)) ==
-		    -1) {
+		if (spool_scan(d.failed, "failed/", 0, NULL, &l, err,
+		    sizeof(err)) == -1) {
 			log_msg(&cli->log, LOG_ERR, "unable to list %s/failed: "
 			    "%s", d.path, err);
 			spool_close(&d);
@@ -60,10 +61,11 @@ cmd_requeue(struct cli *cli, int argc, char **argv)
 	for (size_t i = 0; i < (all ? l.n : (size_t)argc); i++) {
 		const char *name = all ? l.v[i].name : argv[i];
 		const char *slash = strrchr(name, '/');
+		struct spoolname sn;
 		int notfound;
 
 		/* --all moves the files that can apply, not their .reason. */
-		if (all && (!l.v[i].valid || is_reason_name(name)))
+		if (all && spoolname_parse(name, &sn, err, sizeof(err)) == -1)
 			continue;
 		if (slash != NULL)
 			name = slash + 1;

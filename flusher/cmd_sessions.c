@@ -175,7 +175,8 @@ cmd_sessions(struct cli *cli, int argc, char **argv)
 		p[np++] = db_text(user);
 	}
 	if (inst != NULL) {
-		WHERE("i.name = ?");
+		WHERE("s.instance_id IN (SELECT id FROM instance WHERE "
+		    "name = ?)");
 		p[np++] = db_text(inst);
 	}
 	if (since_s != NULL) {
@@ -206,15 +207,22 @@ cmd_sessions(struct cli *cli, int argc, char **argv)
 	memset(&sl, 0, sizeof(sl));
 	sl.now = qo.now;
 	sl.limit = limit;
+	if ((ret = query_instances(&q, &sl, err, sizeof(err))) != DB_OK) {
+		query_close(&q);
+		query_session_list_free(&sl);
+		return query_fail(cli, ret, "read the instances", err);
+	}
 	if ((sl.out = out_open(stdout, qo.fmt, query_session_cols,
 	    query_session_ncols, qo.utc, 0, err, sizeof(err))) == NULL) {
 		query_close(&q);
+		query_session_list_free(&sl);
 		log_msg(&cli->log, LOG_ERR, "sessions: %s", err);
 		return EX_OSERR;
 	}
 	ret = q.ops->query(q.db, sql, p, np, query_session_row, &sl, err,
 	    sizeof(err));
 	query_close(&q);
+	query_session_list_free(&sl);
 	if (ret != DB_OK) {
 		out_abort(sl.out);
 		return query_fail(cli, ret, "query the sessions", err);

@@ -10,6 +10,7 @@
 #include "stats.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,7 @@
 
 #include "backend.h"
 #include "cli.h"
+#include "dbopen.h"
 #include "numparse.h"
 #include "timefmt.h"
 
@@ -46,6 +48,8 @@ static const char stats_usage[] =
 
 struct health {
 	struct spool_stats	 sp;
+	int			 sp_ok;		/* new/ could be listed */
+	char			 sp_err[512];
 	struct stats_state	 st;
 	int			 st_ok;
 	char			 st_err[256];
@@ -58,21 +62,16 @@ struct health {
 static void
 check_database(const struct config *cfg, int64_t timeout, struct health *h)
 {
-	const struct backend_ops *ops;
+	const struct backend_ops *ops = NULL;
 	struct config c = *cfg;	/* shallow: only the timeouts change */
 	struct db *db = NULL;
-	int exists = 0;
+	int exists = 0, rc;
 
 	h->db_up = 0;
-	if (cfg->backend == NULL || (ops = backend_find(cfg->backend)) == NULL) {
-		snprintf(h->db_err, sizeof(h->db_err), "backend %s is not "
-		    "compiled in", cfg->backend ? cfg->backend : "(none)");
-		return;
-	}
 	/* Opening a missing SQLite file would create it. */
-	if (strcmp(ops->name, "sqlite") == 0 && cfg->db_path != NULL &&
-	    access(cfg->db_path, F_OK) == -1) {
-		snprintf(h->db_err, sizeof(h->db_err), "%s: %s",
+	if (cfg->backend != NULL && strcmp(cfg->backend, "sqlite") == 0 &&
+	    cfg->db_path != NULL && access(cfg->db_path, F_OK) == -1) {
+		snprintf(h->db_err, sizeof(h->db_err), "sqlite at %s: %s",
 		    cfg->db_path, strerror(errno));
 		return;
 	}
@@ -80,7 +79,8 @@ check_database(const struct config *cfg, int64_t timeout, struct health *h)
 		c.connect_timeout = timeout;
 	if (c.busy_timeout_ms <= 0 || c.busy_timeout_ms > timeout * 1000)
 		c.busy_timeout_ms = timeout * 1000;
-	if (ops->connect(&c, &db, h->db_err, sizeof(h->db_err)) != DB_OK)
+	rc = db_open(&c, &ops, &db, h->db_err, sizeof(h->db_err));
+	if (rc != DB_OK)
 		return;
 	if (ops->has(db, "session", NULL, &exists, h->db_err,
 	    sizeof(h->db_err)) != DB_OK) {
@@ -102,42 +102,73 @@ age(const struct health *h, int64_t t)
 	return t > 0 && h->now > t ? h->now - t : 0;
 }
 
+/* The worse of two states: critical > unknown > warning > ok. */
+static int
+worse(int a, int b)
+{
+	static const int rank[] = { 0, 1, 3, 2 };	/* by exit status */
+
+	return rank[b] > rank[a] ? b : a;
+}
+
+struct reasons {
+	int	 rc;
+	char	*buf;
+	size_t	 len, off;
+};
+
+__attribute__((format(printf, 3, 4)))
+static void
+reason(struct reasons *r, int level, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	r->rc = worse(r->rc, level);
+	if (r->off + 2 < r->len && r->off > 0) {
+		memcpy(r->buf + r->off, "; ", 3);
+		r->off += 2;
+	}
+	if (r->off >= r->len)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(r->buf + r->off, r->len - r->off, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		r->off += (size_t)n < r->len - r->off ? (size_t)n :
+		    r->len - r->off - 1;
+}
+
 /* The exit status, and the reasons in buf. */
 static int
 judge(const struct health *h, int64_t max_age, char *buf, size_t len)
 {
-	int rc = STATS_OK;
-	size_t off = 0;
-
-#define REASON(level, ...) do {						\
-	if (rc < (level)) rc = (level);					\
-	if (off < len) {						\
-		int n_ = snprintf(buf + off, len - off, "%s",		\
-		    off ? "; " : "");					\
-		if (n_ > 0) off += (size_t)n_;				\
-	}								\
-	if (off < len) {						\
-		int n_ = snprintf(buf + off, len - off, __VA_ARGS__);	\
-		if (n_ > 0) off += (size_t)n_;				\
-	}								\
-} while (0)
+	struct reasons r = { STATS_OK, buf, len, 0 };
 
 	buf[0] = '\0';
 	if (!h->db_up)
-		REASON(STATS_CRITICAL, "database unreachable");
-	if (h->sp.pending > 0 && h->sp.oldest > 0 &&
+		reason(&r, STATS_CRITICAL, "database unreachable");
+	if (!h->sp_ok)
+		reason(&r, STATS_UNKNOWN, "spool not readable");
+	else if (h->sp.pending > 0 && h->sp.oldest > 0 &&
 	    age(h, h->sp.oldest) > max_age)
-		REASON(STATS_CRITICAL, "oldest pending event is %llds old "
+		reason(&r, STATS_CRITICAL, "oldest pending event is %llds old "
 		    "(limit %llds)", (long long)age(h, h->sp.oldest),
 		    (long long)max_age);
-	if (h->sp.failed_readable && h->sp.quarantined > 0)
-		REASON(STATS_WARNING, "%llu quarantined file%s in failed/",
+	if (h->sp_ok && h->sp.failed_readable && h->sp.quarantined > 0)
+		reason(&r, STATS_WARNING, "%llu quarantined file%s in failed/",
 		    (unsigned long long)h->sp.quarantined,
 		    h->sp.quarantined == 1 ? "" : "s");
-	if (!h->sp.failed_readable && rc < STATS_CRITICAL)
-		REASON(STATS_UNKNOWN, "quarantine not readable");
-#undef REASON
-	return rc;
+	if (h->sp_ok && !h->sp.failed_readable)
+		reason(&r, STATS_UNKNOWN, "quarantine not readable");
+	/* A flusher that stopped running: the timer or the watcher's
+	 * rescans record a flush every minute or so when all is well. */
+	if (h->st_ok && h->st.last_flush > 0 &&
+	    age(h, h->st.last_flush) > max_age)
+		reason(&r, STATS_WARNING, "last successful flush %llds ago "
+		    "(limit %llds)", (long long)age(h, h->st.last_flush),
+		    (long long)max_age);
+	return r.rc;
 }
 
 static const char *
@@ -158,8 +189,14 @@ print_text(FILE *f, const struct config *cfg, const struct health *h,
 	char tb[TF_BUFLEN];
 
 	fprintf(f, "spool_dir: %s\n", cfg->spool_dir);
-	fprintf(f, "spool_pending: %llu\n", (unsigned long long)h->sp.pending);
-	if (h->sp.oldest > 0) {
+	if (!h->sp_ok)
+		fprintf(f, "spool_pending: unknown (%s)\n", h->sp_err);
+	else
+		fprintf(f, "spool_pending: %llu\n",
+		    (unsigned long long)h->sp.pending);
+	if (!h->sp_ok) {
+		fprintf(f, "spool_oldest: unknown\n");
+	} else if (h->sp.oldest > 0) {
 		fprintf(f, "spool_oldest: %s\n", tf_format(h->sp.oldest, 1, tb,
 		    sizeof(tb)));
 		fprintf(f, "spool_oldest_age_seconds: %lld\n",
@@ -171,7 +208,9 @@ print_text(FILE *f, const struct config *cfg, const struct health *h,
 	if (h->sp.unnamed > 0)
 		fprintf(f, "spool_unnamed: %llu\n",
 		    (unsigned long long)h->sp.unnamed);
-	if (h->sp.failed_readable)
+	if (!h->sp_ok)
+		fprintf(f, "quarantined: unknown\n");
+	else if (h->sp.failed_readable)
 		fprintf(f, "quarantined: %llu\n",
 		    (unsigned long long)h->sp.quarantined);
 	else
@@ -199,30 +238,37 @@ static int
 write_prometheus(const char *path, const struct health *h, char *err,
     size_t errlen)
 {
-	char buf[2048];
+	char buf[2048], pend[32] = "NaN", oldest[32] = "NaN", quar[32] = "NaN";
 	int n;
 
+	/* NaN: not known (the spool or failed/ could not be read). */
+	if (h->sp_ok) {
+		snprintf(pend, sizeof(pend), "%llu",
+		    (unsigned long long)h->sp.pending);
+		snprintf(oldest, sizeof(oldest), "%lld", (long long)
+		    (h->sp.oldest > 0 ? age(h, h->sp.oldest) : 0));
+		if (h->sp.failed_readable)
+			snprintf(quar, sizeof(quar), "%llu",
+			    (unsigned long long)h->sp.quarantined);
+	}
 	n = snprintf(buf, sizeof(buf),
 	    "# HELP ovpnlog_spool_pending Event files waiting in the spool's new/ directory.\n"
 	    "# TYPE ovpnlog_spool_pending gauge\n"
-	    "ovpnlog_spool_pending %llu\n"
+	    "ovpnlog_spool_pending %s\n"
 	    "# HELP ovpnlog_spool_oldest_age_seconds Age of the oldest pending event (0: none).\n"
 	    "# TYPE ovpnlog_spool_oldest_age_seconds gauge\n"
-	    "ovpnlog_spool_oldest_age_seconds %lld\n"
-	    "# HELP ovpnlog_quarantined Event files quarantined in failed/ (-1: not readable).\n"
+	    "ovpnlog_spool_oldest_age_seconds %s\n"
+	    "# HELP ovpnlog_quarantined Event files quarantined in failed/.\n"
 	    "# TYPE ovpnlog_quarantined gauge\n"
-	    "ovpnlog_quarantined %lld\n"
+	    "ovpnlog_quarantined %s\n"
 	    "# HELP ovpnlog_last_flush_timestamp_seconds Time of the last successful flush (0: never).\n"
 	    "# TYPE ovpnlog_last_flush_timestamp_seconds gauge\n"
 	    "ovpnlog_last_flush_timestamp_seconds %lld\n"
 	    "# HELP ovpnlog_database_up Whether the database answered (1) or not (0).\n"
 	    "# TYPE ovpnlog_database_up gauge\n"
 	    "ovpnlog_database_up %d\n",
-	    (unsigned long long)h->sp.pending,
-	    (long long)(h->sp.oldest > 0 ? age(h, h->sp.oldest) : 0),
-	    h->sp.failed_readable ? (long long)h->sp.quarantined : -1LL,
-	    (long long)(h->st_ok ? h->st.last_flush : 0),
-	    h->db_up);
+	    pend, oldest, quar,
+	    (long long)(h->st_ok ? h->st.last_flush : 0), h->db_up);
 	if (n < 0 || (size_t)n >= sizeof(buf)) {
 		snprintf(err, errlen, "metrics too long");
 		return -1;
@@ -289,13 +335,9 @@ cmd_stats(struct cli *cli, int argc, char **argv)
 
 	memset(&h, 0, sizeof(h));
 	h.now = (int64_t)time(NULL);
-	if (stats_scan_spool(cfg->spool_dir, &h.sp, err, sizeof(err)) == -1) {
-		log_msg(&cli->log, LOG_ERR, "stats: unable to read the spool: "
-		    "%s", err);
-		printf("spool_dir: %s\nstatus: unknown: %s\n", cfg->spool_dir,
-		    err);
-		return STATS_UNKNOWN;
-	}
+	if (stats_scan_spool(cfg->spool_dir, &h.sp, h.sp_err,
+	    sizeof(h.sp_err)) == 0)
+		h.sp_ok = 1;
 	if (stats_path(cfg, path, sizeof(path), h.st_err,
 	    sizeof(h.st_err)) == 0 && stats_state_read(path, &h.st, h.st_err,
 	    sizeof(h.st_err)) == 0)

@@ -26,19 +26,26 @@ static const char who_usage[] =
 /*
  * Real addresses are matched in both spellings an IPv4 client can have
  * (plain, or IPv4-mapped from a dual-stack socket); the VPN address only
- * in its own family's column.  Every alternative has its own index.
+ * in its own family's column.  One SELECT per address column, joined by
+ * UNION (which also drops a session found twice, e.g. by src_ip and by
+ * disconnect_src_ip): each branch is an equality on an indexed
+ * (address, connect_time) pair, so no planner is tempted to serve the
+ * time condition from session_disconnect instead, as it may with one
+ * WHERE of ORs.
  */
-static const char who_where4[] =
-    " WHERE (s.vpn_ip4 = ? OR s.src_ip IN (?, ?)"
-    " OR s.disconnect_src_ip IN (?, ?))"
+static const char who_time[] =
     " AND s.connect_time <= ?"
-    " AND (s.disconnect_time IS NULL OR s.disconnect_time >= ?)"
-    " ORDER BY s.connect_time DESC, s.id DESC";
-static const char who_where6[] =
-    " WHERE (s.vpn_ip6 = ? OR s.src_ip = ? OR s.disconnect_src_ip = ?)"
-    " AND s.connect_time <= ?"
-    " AND (s.disconnect_time IS NULL OR s.disconnect_time >= ?)"
-    " ORDER BY s.connect_time DESC, s.id DESC";
+    " AND (s.disconnect_time IS NULL OR s.disconnect_time >= ?)";
+static const char *const who_match4[] = {
+	" WHERE s.vpn_ip4 = ?", " WHERE s.src_ip IN (?, ?)",
+	" WHERE s.disconnect_src_ip IN (?, ?)"
+};
+static const char *const who_match6[] = {
+	" WHERE s.vpn_ip6 = ?", " WHERE s.src_ip = ?",
+	" WHERE s.disconnect_src_ip = ?"
+};
+/* connect_time and id are the 9th and 16th columns of the select list. */
+static const char who_order[] = " ORDER BY 9 DESC, 16 DESC";
 
 int
 cmd_who(struct cli *cli, int argc, char **argv)
@@ -52,12 +59,13 @@ cmd_who(struct cli *cli, int argc, char **argv)
 	struct qdb q;
 	struct addr a;
 	struct session_list sl;
-	struct db_val p[7];
-	char sql[1024];
+	struct db_val p[11];
+	char sql[2048];
 	char err[512], when[TF_BUFLEN];
 	const char *at = NULL;
 	int64_t t;
 	int c, np, ret;
+	size_t len;
 
 	query_opts_init(&qo);
 	query_getopt_reset();
@@ -99,33 +107,42 @@ cmd_who(struct cli *cli, int argc, char **argv)
 	if ((ret = query_open(cli, &q)) != 0)
 		return ret;
 	np = 0;
-	if (a.family == 4) {
+	len = 0;
+	for (int i = 0; i < 3; i++) {
+		len += (size_t)snprintf(sql + len, sizeof(sql) - len, "%s%s%s%s",
+		    i > 0 ? " UNION " : "", query_session_select,
+		    a.family == 4 ? who_match4[i] : who_match6[i], who_time);
 		p[np++] = db_text(a.text);
-		p[np++] = db_text(a.text);
-		p[np++] = db_text(a.mapped);
-		p[np++] = db_text(a.text);
-		p[np++] = db_text(a.mapped);
-	} else {
-		p[np++] = db_text(a.text);
-		p[np++] = db_text(a.text);
-		p[np++] = db_text(a.text);
+		if (a.family == 4 && i > 0)
+			p[np++] = db_text(a.mapped);
+		p[np++] = db_int(t);
+		p[np++] = db_int(t);
 	}
-	p[np++] = db_int(t);
-	p[np++] = db_int(t);
-	snprintf(sql, sizeof(sql), "%s%s", query_session_select,
-	    a.family == 4 ? who_where4 : who_where6);
+	if (len + sizeof(who_order) > sizeof(sql)) {
+		query_close(&q);
+		log_msg(&cli->log, LOG_ERR, "who: query too long");
+		return EX_SOFTWARE;
+	}
+	memcpy(sql + len, who_order, sizeof(who_order));
 
 	memset(&sl, 0, sizeof(sl));
 	sl.now = qo.now;
+	if ((ret = query_instances(&q, &sl, err, sizeof(err))) != DB_OK) {
+		query_close(&q);
+		query_session_list_free(&sl);
+		return query_fail(cli, ret, "read the instances", err);
+	}
 	if ((sl.out = out_open(stdout, qo.fmt, query_session_cols,
 	    query_session_ncols, qo.utc, 0, err, sizeof(err))) == NULL) {
 		query_close(&q);
+		query_session_list_free(&sl);
 		log_msg(&cli->log, LOG_ERR, "who: %s", err);
 		return EX_OSERR;
 	}
 	ret = q.ops->query(q.db, sql, p, np, query_session_row, &sl, err,
 	    sizeof(err));
 	query_close(&q);
+	query_session_list_free(&sl);
 	if (ret != DB_OK) {
 		out_abort(sl.out);
 		return query_fail(cli, ret, "query the sessions", err);

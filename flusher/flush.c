@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,8 +17,11 @@
 #include "schema.h"
 #include "spool_file.h"
 #include "spool_scan.h"
+#include "stats.h"
 
-#define ERRLEN	1024
+#define ERRLEN		1024
+/* Names of new/ held at once: bounds memory for any backlog. */
+#define SCAN_WINDOW	16384
 
 static const char sql_ledger_range[] =
     "SELECT event_id FROM applied_event WHERE event_id >= ? "
@@ -126,7 +130,8 @@ recover_tmp(struct run *r)
 	time_t now = time(NULL);
 	int moved = 0;
 
-	if (spool_scan(d->tmpd, "tmp/", &l, err, sizeof(err)) == -1) {
+	if (spool_scan(d->tmpd, "tmp/", SCAN_WINDOW, NULL, &l, err,
+	    sizeof(err)) == -1) {
 		log_msg(r->lg, LOG_ERR, "unable to list %s/tmp: %s", d->path,
 		    err);
 		r->ioerr = 1;
@@ -134,6 +139,7 @@ recover_tmp(struct run *r)
 	}
 	for (size_t i = 0; i < l.n; i++) {
 		const struct spool_entry *e = &l.v[i];
+		struct spoolname sn;
 		const char *kind;
 		long long age;
 
@@ -142,7 +148,7 @@ recover_tmp(struct run *r)
 		age = (long long)(now - st.st_mtime);
 		if (age < r->cfg->tmp_grace)
 			continue;	/* a hook may still be writing it */
-		if (!e->valid) {
+		if (spoolname_parse(e->name, &sn, err, sizeof(err)) == -1) {
 			snprintf(reason, sizeof(reason), "left in tmp/ (%llds "
 			    "old) and not an event file name", age);
 			put_aside(r, d->tmpd, "tmp", e->name, reason);
@@ -155,7 +161,7 @@ recover_tmp(struct run *r)
 			put_aside(r, d->tmpd, "tmp", e->name, kind);
 			continue;
 		}
-		switch (spool_file_read(d->tmpd, e->name, &e->sn, &r->buf, &ev,
+		switch (spool_file_read(d->tmpd, e->name, &sn, &r->buf, &ev,
 		    err, sizeof(err))) {
 		case SF_OK:
 			event_free(&ev);
@@ -464,9 +470,10 @@ take(struct run *r, const struct spool_entry *e, size_t *status_kept)
 {
 	struct item *it = &r->items[r->nitems];
 	char err[ERRLEN], reason[ERRLEN + 64], nm[300];
+	struct spoolname sn;
 	const char *kind;
 
-	if (!e->valid) {
+	if (spoolname_parse(e->name, &sn, err, sizeof(err)) == -1) {
 		put_aside(r, r->d->newd, "new", e->name, "not an event file name "
 		    "(SECONDS.NANOSECONDS.PID.RANDOM.TYPE)");
 		return 0;
@@ -475,7 +482,7 @@ take(struct run *r, const struct spool_entry *e, size_t *status_kept)
 		put_aside(r, r->d->newd, "new", e->name, kind);
 		return 0;
 	}
-	if (e->sn.type == EV_STATUS) {
+	if (sn.type == EV_STATUS) {
 		/*
 		 * STATUS EVENTS: dispatch point for status snapshots (status
 		 * helper: read them here and apply them in apply_event()).
@@ -486,7 +493,7 @@ take(struct run *r, const struct spool_entry *e, size_t *status_kept)
 		r->res->kept++;
 		return 0;
 	}
-	switch (spool_file_read(r->d->newd, e->name, &e->sn, &r->buf, &it->ev,
+	switch (spool_file_read(r->d->newd, e->name, &sn, &r->buf, &it->ev,
 	    err, sizeof(err))) {
 	case SF_OK:
 		break;
@@ -502,7 +509,7 @@ take(struct run *r, const struct spool_entry *e, size_t *status_kept)
 		r->res->kept++;
 		return -1;
 	}
-	if (apply_prepare(&it->ev, &e->sn, &it->row, err, sizeof(err)) ==
+	if (apply_prepare(&it->ev, &sn, &it->row, err, sizeof(err)) ==
 	    -1) {
 		event_free(&it->ev);
 		snprintf(reason, sizeof(reason), "cannot apply: %s", err);
@@ -526,9 +533,9 @@ flush_run(const struct config *cfg, const struct logger *lg,
 	enum flush_status st = FLUSH_OK;
 	size_t batch = (size_t)(o != NULL && o->batch_size > 0 ?
 	    o->batch_size : cfg->batch_size);
-	size_t i = 0, status_kept = 0;
-	int stop = 0;
-	char err[ERRLEN];
+	size_t status_kept = 0;
+	int stop = 0, more;
+	char err[ERRLEN], after[NAME_MAX + 1];
 
 	memset(res, 0, sizeof(*res));
 	memset(&r, 0, sizeof(r));
@@ -545,41 +552,49 @@ flush_run(const struct config *cfg, const struct logger *lg,
 	 * every configured instance's status file into new/ here, e.g.
 	 *     status_snapshot_all(cfg, lg, d, ...);
 	 * before new/ is listed, so that snapshots replay in time order
-	 * with the events around them.
+	 * with the events around them.  Skip it when o->skip_status is
+	 * set: `ovpnlog watch` snapshots on its own status_interval.
 	 */
 
-	if (spool_scan(d->newd, "new/", &l, err, sizeof(err)) == -1) {
-		log_msg(lg, LOG_ERR, "unable to list %s/new: %s", d->path,
-		    err);
-		free(r.buf.p);
-		return FLUSH_IOERR;
-	}
-	if (l.n > 0 && (r.items = calloc(batch < l.n ? batch : l.n,
-	    sizeof(*r.items))) == NULL) {
+	memset(&c->ax.st, 0, sizeof(c->ax.st));
+	if ((r.items = calloc(batch, sizeof(*r.items))) == NULL) {
 		log_msg(lg, LOG_ERR, "unable to flush %s: out of memory",
 		    d->path);
-		spool_list_free(&l);
 		free(r.buf.p);
 		return FLUSH_IOERR;
 	}
-	memset(&c->ax.st, 0, sizeof(c->ax.st));
-	while (i < l.n && st == FLUSH_OK && !stop) {
-		while (i < l.n && r.nitems < batch)
-			if (take(&r, &l.v[i++], &status_kept) == -1) {
-				stop = 1;
-				break;
-			}
-		if (r.nitems > 0) {
-			st = connect_db(&r);
-			if (st == FLUSH_OK)
-				st = run_batch(&r);
-			if (st != FLUSH_OK)
-				res->kept += r.nitems;
-			free_items(&r);
+	after[0] = '\0';
+	do {
+		if (spool_scan(d->newd, "new/", SCAN_WINDOW, after[0] ? after :
+		    NULL, &l, err, sizeof(err)) == -1) {
+			log_msg(lg, LOG_ERR, "unable to list %s/new: %s",
+			    d->path, err);
+			r.ioerr = 1;
+			break;
 		}
-	}
-	if (st != FLUSH_OK || stop)
-		res->kept += l.n - i;
+		for (size_t i = 0; i < l.n && st == FLUSH_OK && !stop; ) {
+			while (i < l.n && r.nitems < batch)
+				if (take(&r, &l.v[i++], &status_kept) == -1) {
+					stop = 1;
+					break;
+				}
+			if (r.nitems > 0) {
+				st = connect_db(&r);
+				if (st == FLUSH_OK)
+					st = run_batch(&r);
+				if (st != FLUSH_OK)
+					res->kept += r.nitems;
+				free_items(&r);
+			}
+			if (st != FLUSH_OK || stop)
+				res->kept += l.n - i;
+		}
+		/* The next window starts after this one (kept files stay). */
+		if (l.n > 0)
+			snprintf(after, sizeof(after), "%s", l.v[l.n - 1].name);
+		more = l.more;
+		spool_list_free(&l);
+	} while (more && st == FLUSH_OK && !stop);
 	res->st = c->ax.st;
 	if (status_kept > 0)
 		log_msg(lg, LOG_WARNING, "kept %zu status snapshot event%s in "
@@ -587,7 +602,6 @@ flush_run(const struct config *cfg, const struct logger *lg,
 		    status_kept, status_kept == 1 ? "" : "s", d->path);
 	free(r.items);
 	free(r.buf.p);
-	spool_list_free(&l);
 
 	if (res->applied + res->already + res->quarantined + res->recovered >
 	    0 || st != FLUSH_OK)
@@ -606,6 +620,11 @@ flush_run(const struct config *cfg, const struct logger *lg,
 	    (unsigned long long)res->st.disconnects_unmatched,
 	    (unsigned long long)res->st.disconnects_ignored,
 	    (unsigned long long)res->st.updates_unmatched);
+	if (st == FLUSH_OK && !r.ioerr && !res->interrupted &&
+	    stats_record_flush(cfg, (int64_t)time(NULL), err,
+	    sizeof(err)) == -1)
+		log_msg(lg, LOG_WARNING, "unable to record the flush time for "
+		    "`ovpnlog stats`: %s", err);
 	if (st != FLUSH_OK)
 		return st;
 	if (r.ioerr)

@@ -20,6 +20,10 @@
  * next call); after a transient failure the connection is closed.  Start
  * with a zeroed struct flush_conn; release it with flush_conn_close().
  *
+ * A run that ends FLUSH_OK or FLUSH_DATAERR, not interrupted and without a
+ * local error, records its time as the last successful flush in the
+ * stats file (stats.h), for `ovpnlog stats`.
+ *
  * Logs through lg (it is one of the two places that log).  Returns a
  * flush_status; flush_exit_code() maps it to sysexits.  Counts go to
  * *res (zeroed first).
@@ -52,6 +56,15 @@ struct flush_conn {
 
 struct flush_opts {
 	int64_t		 batch_size;	/* 0: the config's */
+	/*
+	 * Watch mode: checked between batches; non-zero stops the run
+	 * after the batch in progress committed (res->interrupted set,
+	 * the rest kept).  NULL: never.
+	 */
+	int		(*interrupted)(void *ctx);
+	void		*ictx;
+	int		 skip_status;	/* 1: no status snapshots (watch
+					 * takes them on its own interval) */
 };
 
 struct flush_result {
@@ -61,6 +74,7 @@ struct flush_result {
 	uint64_t	 kept;		/* left in new/ for a later run */
 	uint64_t	 recovered;	/* moved from tmp/ to new/ */
 	uint64_t	 batches;	/* transactions committed */
+	int		 interrupted;	/* o->interrupted stopped the run */
 	struct apply_stats st;
 };
 

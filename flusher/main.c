@@ -20,6 +20,10 @@ static int cmd_help(struct cli *cli, int argc, char **argv);
 static const struct command commands[] = {
 	{ "flush", cmd_flush, "flush [-b N]",
 	    "replay the spooled events into the database" },
+	{ "watch", cmd_watch, "watch [--syslog]",
+	    "apply spooled events as they arrive (long-running)" },
+	{ "stats", cmd_stats, "stats [--prometheus FILE]",
+	    "spool, quarantine, last flush, database: is logging healthy?" },
 	{ "init-db", cmd_init_db, "init-db",
 	    "create the database schema, or upgrade it in place" },
 	{ "check-config", cmd_check_config, "check-config",

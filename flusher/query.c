@@ -4,7 +4,9 @@
 #include "numparse.h"
 #include "timefmt.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
 #include <time.h>
@@ -125,16 +127,19 @@ query_int(const struct db_val *v, int64_t *out)
 enum {
 	SC_CN, SC_USER, SC_SRC_IP, SC_SRC_PORT, SC_END_IP, SC_END_PORT,
 	SC_VPN4, SC_VPN6, SC_CONNECT, SC_DISCONNECT, SC_DURATION,
-	SC_BYTES_IN, SC_BYTES_OUT, SC_END_REASON, SC_INST_NAME,
-	SC_INST_PROTO, SC_INST_PORT, SC_NCOLS
+	SC_BYTES_IN, SC_BYTES_OUT, SC_END_REASON, SC_INSTANCE, SC_ID, SC_NCOLS
 };
 
+/*
+ * No join: the instance table is tiny and read once (query_instances);
+ * a join would tempt a planner to drive the query from it instead of
+ * from the selective session index.
+ */
 const char query_session_select[] =
     "SELECT s.cn, s.username, s.src_ip, s.src_port, s.disconnect_src_ip,"
     " s.disconnect_src_port, s.vpn_ip4, s.vpn_ip6, s.connect_time,"
     " s.disconnect_time, s.duration, s.bytes_in, s.bytes_out,"
-    " s.end_reason, i.name, i.protocol, i.port"
-    " FROM session s JOIN instance i ON i.id = s.instance_id";
+    " s.end_reason, s.instance_id, s.id FROM session s";
 
 enum {
 	OC_CN, OC_USER, OC_REAL, OC_VPN4, OC_VPN6, OC_CONNECT, OC_DISCONNECT,
@@ -205,9 +210,8 @@ query_session_row(void *ctx, int ncols, const struct db_val *cols)
 	struct session_list *sl = ctx;
 	struct out_cell c[OC_NCOLS];
 	char real[2 * ADDR_TEXTLEN + 32], v4[ADDR_TEXTLEN], v6[ADDR_TEXTLEN];
-	char inst[256];
 	const char *reason;
-	int64_t connect, disconnect, port;
+	int64_t connect, disconnect, iid;
 
 	if (ncols != SC_NCOLS) {
 		snprintf(sl->err, sizeof(sl->err), "session query returned "
@@ -257,17 +261,72 @@ query_session_row(void *ctx, int ncols, const struct db_val *cols)
 		reason = "disconnect";
 	c[OC_END] = out_s(reason);
 
-	if (query_int(&cols[SC_INST_PORT], &port) == -1)
-		port = 0;
-	snprintf(inst, sizeof(inst), "%s/%s/%lld",
-	    text(&cols[SC_INST_NAME]) ? cols[SC_INST_NAME].s : "",
-	    text(&cols[SC_INST_PROTO]) ? cols[SC_INST_PROTO].s : "",
-	    (long long)port);
-	c[OC_INSTANCE] = out_s(inst);
+	c[OC_INSTANCE] = out_null();
+	if (query_int(&cols[SC_INSTANCE], &iid) == 0)
+		for (size_t i = 0; i < sl->ninst; i++)
+			if (sl->inst[i].id == iid) {
+				c[OC_INSTANCE] = out_s(sl->inst[i].label);
+				break;
+			}
 
 	if (out_row(sl->out, c, sl->err, sizeof(sl->err)) == -1) {
 		sl->failed = 1;
 		return -1;
 	}
 	return 0;
+}
+
+static int
+instance_row(void *ctx, int ncols, const struct db_val *cols)
+{
+	struct session_list *sl = ctx;
+	struct qinstance *n;
+	int64_t port = 0;
+
+	if (ncols != 4)
+		return -1;
+	if (sl->ninst == sl->instcap) {
+		size_t cap = sl->instcap ? sl->instcap * 2 : 16;
+
+		if ((n = reallocarray(sl->inst, cap, sizeof(*n))) == NULL) {
+			snprintf(sl->err, sizeof(sl->err), "instances: %s",
+			    strerror(errno));
+			sl->failed = 1;
+			return -1;
+		}
+		sl->inst = n;
+		sl->instcap = cap;
+	}
+	n = &sl->inst[sl->ninst];
+	if (query_int(&cols[0], &n->id) == -1)
+		return 0;
+	(void)query_int(&cols[3], &port);
+	snprintf(n->label, sizeof(n->label), "%s/%s/%lld",
+	    text(&cols[1]) ? cols[1].s : "", text(&cols[2]) ? cols[2].s : "",
+	    (long long)port);
+	sl->ninst++;
+	return 0;
+}
+
+int
+query_instances(struct qdb *q, struct session_list *sl, char *err,
+    size_t errlen)
+{
+	int ret;
+
+	ret = q->ops->query(q->db, "SELECT id, name, protocol, port FROM "
+	    "instance", NULL, 0, instance_row, sl, err, errlen);
+	if (ret == DB_OK && sl->failed) {
+		snprintf(err, errlen, "%s", sl->err);
+		ret = DB_RETRY;
+	}
+	return ret;
+}
+
+void
+query_session_list_free(struct session_list *sl)
+{
+	free(sl->inst);
+	sl->inst = NULL;
+	sl->ninst = sl->instcap = 0;
 }

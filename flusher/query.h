@@ -69,13 +69,21 @@ int	query_int(const struct db_val *v, int64_t *out);
 
 /* --- the session listing of `who` and `sessions` --- */
 
-/* The select list and join; append WHERE ... ORDER BY ... */
+/* The select list, FROM session s; append WHERE ... ORDER BY ... */
 extern const char	 query_session_select[];
 extern const struct out_col query_session_cols[];
 extern const int	 query_session_ncols;
 
+struct qinstance {
+	int64_t		 id;
+	char		 label[96];	/* "name/proto/port" */
+};
+
 struct session_list {
 	struct out	*out;
+	struct qinstance *inst;		/* query_instances() */
+	size_t		 ninst;
+	size_t		 instcap;
 	int64_t		 now;
 	int64_t		 limit;		/* rows to print, 0 = all */
 	int64_t		 nrows;		/* rows seen */
@@ -83,7 +91,11 @@ struct session_list {
 	char		 err[256];
 };
 
+/* Reads the instance table into sl (the labels of the rows); DB_ status. */
+int	query_instances(struct qdb *q, struct session_list *sl, char *err,
+	    size_t errlen);
 /* db_row_fn for query_session_select rows: one output row each. */
 int	query_session_row(void *ctx, int ncols, const struct db_val *cols);
+void	query_session_list_free(struct session_list *sl);
 
 #endif

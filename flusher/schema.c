@@ -1,6 +1,8 @@
 #include "schema.h"
 
+#include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "numparse.h"
@@ -96,7 +98,107 @@ schema_check(const struct backend_ops *ops, struct db *db, char *err,
 	return SCHEMA_OK;
 }
 
-/* Runs the embedded file "<base><suffix>". */
+/* Skips blanks and "--" comments. */
+static const char *
+skip_blank(const char *p)
+{
+	for (;;) {
+		while (isspace((unsigned char)*p))
+			p++;
+		if (p[0] != '-' || p[1] != '-')
+			return p;
+		while (*p != '\0' && *p != '\n')
+			p++;
+	}
+}
+
+/* Matches a case-insensitive keyword and the blanks after it. */
+static const char *
+keyword(const char *p, const char *kw)
+{
+	size_t n = strlen(kw);
+
+	if (strncasecmp(p, kw, n) != 0 || !isspace((unsigned char)p[n]))
+		return NULL;
+	return skip_blank(p + n);
+}
+
+static const char *
+ident(const char *p, char *out, size_t len)
+{
+	size_t n = 0;
+
+	if (!isalpha((unsigned char)*p) && *p != '_')
+		return NULL;
+	while ((isalnum((unsigned char)p[n]) || p[n] == '_') && n + 1 < len) {
+		out[n] = p[n];
+		n++;
+	}
+	out[n] = '\0';
+	return p + n;
+}
+
+/* 1 when stmt is "ALTER TABLE t ADD COLUMN c ..." (without IF NOT EXISTS). */
+static int
+add_column(const char *stmt, char *table, char *col, size_t len)
+{
+	const char *p = skip_blank(stmt);
+
+	if ((p = keyword(p, "ALTER")) == NULL ||
+	    (p = keyword(p, "TABLE")) == NULL ||
+	    (p = ident(p, table, len)) == NULL ||
+	    (p = keyword(skip_blank(p), "ADD")) == NULL ||
+	    (p = keyword(p, "COLUMN")) == NULL ||
+	    (p = ident(p, col, len)) == NULL)
+		return 0;
+	return strcasecmp(col, "IF") != 0;
+}
+
+/*
+ * Runs an upgrade file statement by statement, skipping each "ALTER TABLE
+ * t ADD COLUMN c" whose column exists (SQLite has no ADD COLUMN IF NOT
+ * EXISTS; some openvpn-db-log versions had columns others lack).  A file
+ * with dollar quoting runs whole.
+ */
+static int
+run_upgrade(const struct backend_ops *ops, struct db *db, const char *text,
+    char *err, size_t errlen)
+{
+	char table[64], col[64], *buf, *stmt, *p;
+	int rc = DB_OK, yes, quote = 0;
+
+	if (strstr(text, "$$") != NULL)
+		return ops->exec_script(db, text, err, errlen);
+	if ((buf = strdup(text)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return DB_RETRY;
+	}
+	for (stmt = p = buf; *p != '\0' && rc == DB_OK; p++) {
+		if (*p == '\'')
+			quote = !quote;
+		else if (!quote && p[0] == '-' && p[1] == '-') {
+			while (p[1] != '\0' && p[1] != '\n')
+				p++;
+		} else if (!quote && *p == ';') {
+			char save = p[1];
+			p[1] = '\0';
+			if (add_column(stmt, table, col, sizeof(table)) &&
+			    (rc = ops->has(db, table, col, &yes, err,
+			    errlen)) == DB_OK && yes)
+				;	/* the column is there already */
+			else if (rc == DB_OK)
+				rc = ops->exec_script(db, stmt, err, errlen);
+			p[1] = save;
+			stmt = p + 1;
+		}
+	}
+	if (rc == DB_OK && *skip_blank(stmt) != '\0')
+		rc = ops->exec_script(db, stmt, err, errlen);
+	free(buf);
+	return rc;
+}
+
+/* Runs the embedded file "<base><suffix>" (an upgrade: see above). */
 static int
 run_file(const struct backend_ops *ops, struct db *db, const char *suffix,
     char *err, size_t errlen)
@@ -115,7 +217,10 @@ run_file(const struct backend_ops *ops, struct db *db, const char *suffix,
 		    "ovpnlog", name);
 		return SCHEMA_FAIL;
 	}
-	if ((rc = ops->exec_script(db, text, err, errlen)) != DB_OK) {
+	rc = strcmp(suffix, ".sql") == 0 ?
+	    ops->exec_script(db, text, err, errlen) :
+	    run_upgrade(ops, db, text, err, errlen);
+	if (rc != DB_OK) {
 		size_t l = strlen(err);
 		snprintf(err + l, errlen - l, " (in schema/%s)", name);
 		return rc == DB_RETRY ? SCHEMA_RETRY : SCHEMA_FAIL;

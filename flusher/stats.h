@@ -27,10 +27,6 @@
 
 #define STATS_DEFAULT_NAME	".stats"
 
-struct cli;
-/* `ovpnlog stats` (cmd_stats.c). */
-int	cmd_stats(struct cli *cli, int argc, char **argv);
-
 struct stats_state {
 	int64_t	last_flush;	/* seconds since the epoch, 0 = never */
 };

@@ -157,7 +157,8 @@ read_signals(struct watch *w)
 		else if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) {
 			if (!w->stop)
 				log_msg(w->log, LOG_INFO, "%s received, "
-				    "stopping", strsignal((int)si.ssi_signo));
+				    "stopping", si.ssi_signo == SIGTERM ?
+				    "SIGTERM" : "SIGINT");
 			w->stop = 1;
 		}
 	}
@@ -221,20 +222,23 @@ do_reload(struct watch *w, const struct watch_ops *ops, void *ctx)
 {
 	struct watch_params p = w->p;
 	const char *dir = w->spooldir;
-	char err[512];
+	char old[PATH_MAX], err[512];
+	int n;
 
+	/* The callback frees the old config, and w->spooldir with it. */
+	n = snprintf(old, sizeof(old), "%s", w->spooldir);
 	if (ops->reload == NULL || ops->reload(ctx, &p, &dir) == -1)
 		return -1;
 	w->p = p;
-	if (strcmp(dir, w->spooldir) != 0 || w->wd == -1) {
+	w->spooldir = dir;
+	if (n < 0 || (size_t)n >= sizeof(old) || strcmp(dir, old) != 0 ||
+	    w->wd == -1) {
 		if (w->wd != -1)
 			inotify_rm_watch(w->ifd, w->wd);
 		w->wd = -1;
-		w->spooldir = dir;
 		if (add_watch(w, err, sizeof(err)) == -1)
 			log_msg(w->log, LOG_ERR, "%s", err);
 	}
-	w->spooldir = dir;
 	return 0;
 }
 

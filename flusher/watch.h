@@ -40,10 +40,6 @@
 
 #include "log.h"
 
-struct cli;
-/* `ovpnlog watch` (cmd_watch.c). */
-int	cmd_watch(struct cli *cli, int argc, char **argv);
-
 struct watch_params {
 	int64_t	 latency_ms;	/* max extra wait to batch events */
 	int64_t	 rescan_ms;	/* backstop full rescan period */

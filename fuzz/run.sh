@@ -57,8 +57,9 @@ for src in "${targets[@]}"; do
 	took=$(( $(date +%s) - start ))
 	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
 	ncorp=$(find "$corpus" -type f | wc -l)
-	artifact=$(ls "$out/$name"-crash-* "$out/$name"-leak-* \
-		"$out/$name"-timeout-* "$out/$name"-oom-* 2>/dev/null | head -1)
+	artifact=$(find "$out" -maxdepth 1 -type f \( -name "$name-crash-*" \
+		-o -name "$name-leak-*" -o -name "$name-timeout-*" \
+		-o -name "$name-oom-*" \) | head -1)
 	if [ "$rc" -eq 0 ] && [ -z "$artifact" ] && [ -n "$runs" ] && [ "$runs" -gt 0 ]; then
 		echo "fuzz-result $name ok runs=$runs corpus=$ncorp secs=$took"
 	else

@@ -59,7 +59,9 @@ CREATE TABLE IF NOT EXISTS session (
 	INDEX session_src_ip (src_ip, connect_time),
 	INDEX session_cn (cn, connect_time),
 	INDEX session_open (instance_id, disconnect_time),
-	INDEX session_disconnect (disconnect_time)
+	INDEX session_disconnect (disconnect_time),
+	INDEX session_disconnect_src_ip (disconnect_src_ip, connect_time),
+	INDEX session_connect (connect_time)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
 -- Every applied spool event, written in the same transaction as its

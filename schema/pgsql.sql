@@ -66,4 +66,8 @@ CREATE INDEX IF NOT EXISTS session_src_ip ON session (src_ip, connect_time);
 CREATE INDEX IF NOT EXISTS session_cn ON session (cn, connect_time);
 CREATE INDEX IF NOT EXISTS session_open ON session (instance_id, disconnect_time);
 CREATE INDEX IF NOT EXISTS session_disconnect ON session (disconnect_time);
+-- Queries (flusher/cmd_who.c, cmd_sessions.c, cmd_usage.c): `who` by the
+-- real address at disconnect, newest-first listings and usage intervals.
+CREATE INDEX IF NOT EXISTS session_disconnect_src_ip ON session (disconnect_src_ip, connect_time);
+CREATE INDEX IF NOT EXISTS session_connect ON session (connect_time);
 CREATE INDEX IF NOT EXISTS applied_event_at ON applied_event (applied_at);

@@ -3,14 +3,18 @@
 # "N passed, N failed".  Unit tests are the binaries $BUILD/tests/test_*;
 # shell tests are tests/t_*.sh.  Each prints "ok - …"/"not ok - …" lines;
 # a test that exits non-zero without a "not ok" line, or prints no result
-# at all, counts as one failure.  Logs go to $BUILD/test-logs/.
+# at all, counts as one failure.  Logs go to $BUILD/test-logs/ (a link to this run's directory).
 set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=$(cd "${1:?usage: tests/run.sh BUILD_DIR [PATTERN]}" && pwd)
 PATTERN=${2:-}
 export TOP BUILD
-LOGS="$BUILD/test-logs"
-rm -rf "$LOGS"; mkdir -p "$LOGS"
+# One log directory per run (concurrent runs must not clobber each other);
+# $BUILD/test-logs points at the newest.
+rm -rf "$BUILD"/test-logs.*.old 2>/dev/null
+for d in "$BUILD"/test-logs.??????; do [ -d "$d" ] && mv "$d" "$d.old"; done 2>/dev/null
+LOGS=$(mktemp -d "$BUILD/test-logs.XXXXXX")
+ln -sfn "$(basename "$LOGS")" "$BUILD/test-logs"
 
 # Real PostgreSQL and MariaDB servers for the whole run (tests/lib/servers.sh).
 if [ -f "$TOP/tests/lib/servers.sh" ]; then

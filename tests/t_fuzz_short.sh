@@ -21,11 +21,11 @@ for src in "$TOP"/fuzz/fuzz_*.c; do
 	line=$(grep "^fuzz-result $name " "$T/fuzz.out" | tail -1)
 	case "$line" in
 	"fuzz-result $name ok "*)
-		ok "fuzz: $name ran ${secs}s under ASan/UBSan without a finding (${line#fuzz-result $name ok })" ;;
+		ok "fuzz: $name ran ${secs}s under ASan/UBSan without a finding (${line#"fuzz-result $name ok "})" ;;
 	"")
 		fail "fuzz: $name ran ${secs}s under ASan/UBSan without a finding (no result line)" ;;
 	*)
-		fail "fuzz: $name ran ${secs}s under ASan/UBSan without a finding (${line#fuzz-result $name })" ;;
+		fail "fuzz: $name ran ${secs}s under ASan/UBSan without a finding (${line#"fuzz-result $name "})" ;;
 	esac
 done
 [ "$n" -gt 0 ] || fail "fuzz: there is at least one fuzz target"

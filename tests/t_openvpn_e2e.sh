@@ -48,8 +48,8 @@ db_down() {
 	DB_DOWN=1
 	case $1 in
 	sqlite) ;;
-	postgresql) "$OVPNLOG_TEST_PG_CTL" stop ;;
-	mysql) "$OVPNLOG_TEST_MYSQL_CTL" stop ;;
+	postgresql) "$OVPNLOG_TEST_PG_CTL" stop >>"$T/flush.log" 2>&1 ;;
+	mysql) "$OVPNLOG_TEST_MYSQL_CTL" stop >>"$T/flush.log" 2>&1 ;;
 	esac
 }
 
@@ -57,8 +57,8 @@ db_up() {
 	DB_DOWN=0
 	case $1 in
 	sqlite) ;;
-	postgresql) "$OVPNLOG_TEST_PG_CTL" start ;;
-	mysql) "$OVPNLOG_TEST_MYSQL_CTL" start ;;
+	postgresql) "$OVPNLOG_TEST_PG_CTL" start >>"$T/flush.log" 2>&1 ;;
+	mysql) "$OVPNLOG_TEST_MYSQL_CTL" start >>"$T/flush.log" 2>&1 ;;
 	esac
 }
 
@@ -175,7 +175,7 @@ for B in $TEST_BACKENDS; do
 	#    the files (EX_TEMPFAIL); once it is back, one flush brings all.
 	tag=$B-dbdown
 	if new_db "$B" "$tag" && ovpn_server_start "$tag" tcp 3; then
-		db_down "$B"
+		check "$tag: database taken down" db_down "$B"
 		mid_flush() {
 			is "$tag: flush while connected and the database down exits 75" \
 			    "$(flush "$B" "$INI")" 75
@@ -186,7 +186,7 @@ for B in $TEST_BACKENDS; do
 		    "$(flush "$B" "$INI")" 75
 		is "$tag: all 4 events kept" "$(spooled)" 4
 		is "$tag: nothing quarantined" "$(find "$OVPN_SPOOL/failed" -type f | wc -l)" 0
-		db_up "$B"
+		check "$tag: database back up" db_up "$B"
 		is "$tag: flush with the database back exits 0" "$(flush "$B" "$INI")" 0
 		common_rows "$tag" "$B" "$INI" tcp
 		check "$tag: server stops" ovpn_server_stop

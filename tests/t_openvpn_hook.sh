@@ -57,7 +57,7 @@ client_addr() {
 scenario() {
 	local name=$1 proto=$2 sv=$3 cn1=$4 cn2=$5
 	shift 5
-	local t0=$SECONDS start sep cn f c d want port t d_val
+	local t0=$SECONDS start sep cn f c d want t d_val
 	local -A port_of=() ip4_of=() ip6_of=() since_of=()
 	OVPN_SPOOL=$T/spool-$name
 	mkspool "$OVPN_SPOOL"
@@ -157,7 +157,7 @@ scenario() {
 	done
 	if [ "${OVPN_RUN_AS:-}" = nobody ]; then
 		is "$name: the hook ran as nobody (owner of the event files)" \
-		    "$(stat -c %U $(ovpn_events connect) | sort -u)" nobody
+		    "$(ovpn_events connect | xargs stat -c %U | sort -u)" nobody
 	fi
 	check "$name: server stops on SIGTERM" ovpn_server_stop
 	diag "$name: scenario took $((SECONDS - t0)) s"

@@ -110,7 +110,7 @@ else
 fi
 mode() { stat -c '%a %U:%G' "$TF$1" 2>/dev/null; }
 is "spool: 0750 ovpnlog:nogroup" "$(mode /var/spool/ovpnlog)" "750 ovpnlog:nogroup"
-is "spool/tmp: 3777 ovpnlog:ovpnlog" "$(mode /var/spool/ovpnlog/tmp)" "3777 ovpnlog:ovpnlog"
+is "spool/tmp: 3733 ovpnlog:ovpnlog" "$(mode /var/spool/ovpnlog/tmp)" "3733 ovpnlog:ovpnlog"
 is "spool/new: 3777 ovpnlog:ovpnlog" "$(mode /var/spool/ovpnlog/new)" "3777 ovpnlog:ovpnlog"
 is "spool/failed: 0700 ovpnlog:ovpnlog" "$(mode /var/spool/ovpnlog/failed)" "700 ovpnlog:ovpnlog"
 is "/var/lib/ovpnlog: 0750 ovpnlog:ovpnlog" "$(mode /var/lib/ovpnlog)" "750 ovpnlog:ovpnlog"

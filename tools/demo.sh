@@ -22,7 +22,11 @@ export TOP BUILD
 # shellcheck source=../tests/lib/openvpn.sh
 . "$TOP/tests/lib/openvpn.sh"
 
-say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+if [ -t 1 ]; then
+	say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+else
+	say() { printf '\n== %s\n' "$*"; }
+fi
 die() { echo "demo: $*" >&2; exit 1; }
 
 for f in "$SPOOLBIN" "$OVPNLOG"; do

@@ -1,5 +1,5 @@
 /*
- * launch [-n N] [-P] [-q] [-e ENVFILE] PROG [ARG...] — starts PROG N times
+ * launch [-n N] [-P] [-q] [-e ENVFILE] [-o FILE] PROG [ARG...] — starts PROG N times
  * with fork+execve and reports, for benchmarks and concurrency tests:
  *
  *   runs=N failed=K median_ns=.. p10_ns=.. p90_ns=.. min_ns=.. \
@@ -11,8 +11,10 @@
  * reaping.  -e ENVFILE: the children's whole environment is the
  * NAME=value lines of ENVFILE (lines starting with '#' skipped), as with
  * env -i; without -e they get an empty one.  -q sends the children's
- * stdout and stderr to /dev/null.  failed counts children that did not
- * exit 0.  Exit: 0, or 1 when a fork or exec failed, 64 usage.
+ * stdout and stderr to /dev/null.  -o FILE appends each run's time and
+ * peak RSS ("NS KB" lines) to FILE, so that interleaved batches can be
+ * pooled.  failed counts children that did not exit 0.  Exit: 0, or 1
+ * when a fork or exec failed, 64 usage.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -106,10 +108,11 @@ int
 main(int argc, char **argv)
 {
 	char *empty[] = { NULL }, **env = empty, nerr[128];
+	const char *outpath = NULL;
 	int par = 0, quiet = 0, c, execfail = 0;
 	uint64_t n = 1;
 
-	while ((c = getopt(argc, argv, "+n:Pqe:")) != -1) {
+	while ((c = getopt(argc, argv, "+n:Pqe:o:")) != -1) {
 		switch (c) {
 		case 'n':
 			if (parse_u64z(optarg, 1, 100000, &n, nerr,
@@ -126,6 +129,9 @@ main(int argc, char **argv)
 			break;
 		case 'e':
 			env = load_env(optarg);
+			break;
+		case 'o':
+			outpath = optarg;
 			break;
 		default:
 			goto usage;
@@ -202,6 +208,16 @@ main(int argc, char **argv)
 				execfail = 1;
 		}
 	}
+	if (outpath != NULL) {
+		FILE *o = fopen(outpath, "a");
+		if (o == NULL) {
+			perror(outpath);
+			return 1;
+		}
+		for (uint64_t i = 0; i < n; i++)
+			fprintf(o, "%lld %ld\n", (long long)t[i], rss[i]);
+		fclose(o);
+	}
 	long maxrss = 0;
 	for (uint64_t i = 0; i < n; i++)
 		if (rss[i] > maxrss)
@@ -224,7 +240,7 @@ main(int argc, char **argv)
 	}
 	return execfail;
 usage:
-	fprintf(stderr, "usage: launch [-n N] [-P] [-q] [-e ENVFILE] PROG "
+	fprintf(stderr, "usage: launch [-n N] [-P] [-q] [-e ENVFILE] [-o FILE] PROG "
 	    "[ARG...]\n");
 	return EX_USAGE;
 }

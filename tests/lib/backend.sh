@@ -99,12 +99,12 @@ _backend_sql_mysql() {
 	host=$(_ini_get "$ini" host)
 	if [ "${host#/}" != "$host" ]; then
 		MYSQL_PWD=$(head -n1 "$(_ini_get "$ini" password_file)") \
-		mariadb --no-defaults -N -B -r --connect-timeout=10 \
+		mariadb --no-defaults --default-character-set=utf8mb4 -N -B -r --connect-timeout=10 \
 			-S "$host" -u "$(_ini_get "$ini" user)" \
 			-D "$(_ini_get "$ini" dbname)" -e "$sql"
 	else
 		MYSQL_PWD=$(head -n1 "$(_ini_get "$ini" password_file)") \
-		mariadb --no-defaults -N -B -r --connect-timeout=10 \
+		mariadb --no-defaults --default-character-set=utf8mb4 -N -B -r --connect-timeout=10 \
 			-h "$host" -P "$(_ini_get "$ini" port)" \
 			-u "$(_ini_get "$ini" user)" \
 			-D "$(_ini_get "$ini" dbname)" -e "$sql"

@@ -97,6 +97,11 @@ ovpn_setup() {
 	OVPN_SPOOL=${OVPN_SPOOL:-$OVPN_DIR/spool}
 	mkspool "$OVPN_SPOOL"
 	at_exit _ovpn_cleanup
+	# A test stopped by timeout(1) or ^C must still remove its
+	# namespaces and stop its servers: make those signals run the EXIT
+	# trap (bash skips it when a signal kills it).
+	trap 'exit 143' TERM
+	trap 'exit 130' INT
 	_ovpn_ns_add "$OVPN_NS"
 }
 
@@ -229,18 +234,20 @@ ovpn_server_start() {
 		</dev/null >"$d/$name.stdout" 2>&1 &
 	# Until --writepid has run, $! (ip netns exec execs openvpn) stands in.
 	echo $! >"$OVPN_SRV_PID.start"
-	if ! wait_until "$OVPN_TIMEOUT" _ovpn_server_ready; then
+	wait_until "$OVPN_TIMEOUT" _ovpn_server_settled
+	if ! _ovpn_server_up; then
 		echo "# server $name did not get ready; log:"
 		sed 's/^/#   /' "$OVPN_SRV_LOG" "$d/$name.stdout" 2>/dev/null | tail -20
 		return 1
 	fi
 }
 
-_ovpn_server_ready() {
-	_ovpn_alive "$(cat "$OVPN_SRV_PID.start")" || return 2
-	[ -S "$OVPN_MGMT" ] && [ -s "$OVPN_SRV_PID" ] &&
+_ovpn_server_up() {
+	! _ovpn_gone "$(cat "$OVPN_SRV_PID.start")" &&
+	    [ -S "$OVPN_MGMT" ] && [ -s "$OVPN_SRV_PID" ] &&
 	    grep -q 'Initialization Sequence Completed' "$OVPN_SRV_LOG" 2>/dev/null
 }
+_ovpn_server_settled() { _ovpn_gone "$(cat "$OVPN_SRV_PID.start")" || _ovpn_server_up; }
 
 # _ovpn_alive PID: running (not a zombie) and still openvpn (or still
 # "ip netns exec" just before it execs openvpn).
@@ -399,7 +406,16 @@ ovpn_client_start() {
 # Done waiting when ready, refused, or the process has gone.
 _ovpn_client_settled() {
 	grep -qE 'Initialization Sequence Completed|AUTH_FAILED' "$1/log" 2>/dev/null ||
-	    ! _ovpn_alive "$2"
+	    _ovpn_gone "$2"
+}
+
+# _ovpn_gone PID: our child PID has exited.  (Not _ovpn_alive: right
+# after the fork the child is still bash, before it execs ip and openvpn.)
+_ovpn_gone() {
+	local st
+	st=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
+	st=${st##*) }
+	[ "${st%% *}" = Z ]
 }
 
 ovpn_client_stop() {
@@ -449,15 +465,21 @@ ovpn_events() {
 
 # ovpn_ev FILE KEY: the decoded value (evdump when built, else a sed that
 # undoes the %XX escapes of the event format).
+# An event file never changes under its name (the name is its id), so its
+# decoded form is kept in DIR/evcache: one evdump run per file.
 ovpn_ev() {
-	local evdump
-	for evdump in "$BUILD/tests/evdump" ""; do [ -x "$evdump" ] && break; done
-	if [ -n "$evdump" ]; then
-		"$evdump" "$1" | sed -n "s/^$2=//p" | head -n1
-	else
-		sed -n "s/^$2=//p" "$1" | head -n1 |
-		    perl -pe 's/%([0-9A-F]{2})/chr(hex($1))/ge'
+	local evdump c=$OVPN_DIR/evcache/${1##*/}
+	if [ ! -s "$c" ]; then
+		mkdir -p "$OVPN_DIR/evcache"
+		for evdump in "$BUILD/tests/evdump" ""; do [ -x "$evdump" ] && break; done
+		if [ -n "$evdump" ]; then
+			"$evdump" "$1" >"$c.tmp" || return 1
+		else
+			perl -pe 's/%([0-9A-F]{2})/chr(hex($1))/ge' "$1" >"$c.tmp" || return 1
+		fi
+		mv "$c.tmp" "$c"
 	fi
+	sed -n "s/^$2=//p" "$c" | head -n1
 }
 
 # --- cleanup --------------------------------------------------------------

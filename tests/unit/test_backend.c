@@ -791,6 +791,61 @@ connect_errors(const struct backend_ops *ops, const struct config *good,
 	}
 }
 
+/*
+ * The server killed (PostgreSQL immediate stop, SIGKILL to mariadbd) with
+ * a transaction of queued statements open: commit is DB_RETRY, no hang,
+ * and after a restart none of it is there.
+ */
+static void
+server_kill(const struct backend_ops *ops, const struct config *cfg,
+    const char *kill, const char *start)
+{
+	struct db *db = NULL;
+	char err[ERRLEN];
+	int rc;
+
+	if (ops->connect(cfg, &db, err, ERRLEN) != DB_OK) {
+		ok(0, "%s: connect before kill: %s", ops->name, err);
+		return;
+	}
+	rc = ops->begin(db, err, ERRLEN);
+	for (int i = 0; i < 200 && rc == DB_OK; i++) {
+		char name[32];
+		struct db_val p[3];
+
+		snprintf(name, sizeof(name), "killed-%03d", i);
+		p[0] = db_text(name);
+		p[1] = db_int(i);
+		p[2] = db_text("udp");
+		rc = ops->exec(db, ins_instance, p, 3, NULL, err, ERRLEN);
+	}
+	ok(rc == DB_OK, "%s: 200 statements queued before the kill",
+	    ops->name);
+	ok(run_cmd(kill) == 0, "%s: %s", ops->name, kill);
+	err[0] = '\0';
+	rc = ops->exec(db, ins_instance, (struct db_val[3]){ db_text("x"),
+	    db_int(1), db_text("udp") }, 3, NULL, err, ERRLEN);
+	if (rc == DB_OK)
+		rc = ops->commit(db, err, ERRLEN);
+	ok(rc == DB_RETRY && strstr(err, ops->name) != NULL,
+	    "%s: commit after the server was killed is DB_RETRY: %s",
+	    ops->name, err);
+	rc = ops->rollback(db, err, ERRLEN);
+	ok(rc == DB_OK || rc == DB_RETRY, "%s: rollback on a dead connection "
+	    "returns", ops->name);
+	ops->close(db);
+	ok(run_cmd(start) == 0, "%s: %s", ops->name, start);
+	db = NULL;
+	if (ops->connect(cfg, &db, err, ERRLEN) != DB_OK) {
+		ok(0, "%s: connect after kill and restart: %s", ops->name, err);
+		return;
+	}
+	ok(q_int(ops, db, "SELECT count(*) FROM instance WHERE name LIKE "
+	    "'killed-%'") == 0, "%s: nothing of the killed transaction was "
+	    "committed", ops->name);
+	ops->close(db);
+}
+
 static const char *
 env(const char *name)
 {
@@ -846,6 +901,7 @@ main(void)
 			upgrade_suite(ops, &cfg);
 			server_outage(ops, &cfg, "pg-stop", "pg-start",
 			    cfg.host);
+			server_kill(ops, &cfg, "pg-kill", "pg-start");
 		} else if (strcmp(ops->name, "mysql") == 0) {
 			cfg.host = (char *)env("OVPNLOG_TEST_MYSQL_SOCKET");
 			cfg.user = (char *)env("OVPNLOG_TEST_MYSQL_USER");
@@ -863,6 +919,7 @@ main(void)
 			upgrade_suite(ops, &cfg);
 			server_outage(ops, &cfg, "mysql-stop", "mysql-start",
 			    cfg.host);
+			server_kill(ops, &cfg, "mysql-kill", "mysql-start");
 			/* The same server over TCP. */
 			if (env("OVPNLOG_TEST_MYSQL_PORT") != NULL) {
 				struct db *db = NULL;
