@@ -11,8 +11,7 @@ PATTERN=${2:-}
 export TOP BUILD
 # One log directory per run (concurrent runs must not clobber each other);
 # $BUILD/test-logs points at the newest.
-rm -rf "$BUILD"/test-logs.*.old 2>/dev/null
-for d in "$BUILD"/test-logs.??????; do [ -d "$d" ] && mv "$d" "$d.old"; done 2>/dev/null
+find "$BUILD" -maxdepth 1 -name 'test-logs.??????' -mmin +120 -exec rm -rf {} + 2>/dev/null
 LOGS=$(mktemp -d "$BUILD/test-logs.XXXXXX")
 ln -sfn "$(basename "$LOGS")" "$BUILD/test-logs"
 
