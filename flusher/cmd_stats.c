@@ -39,12 +39,14 @@ static const char stats_usage[] =
     "\n"
     "Prints the health of the spool and the database as `key: value`\n"
     "lines; --prometheus FILE also writes them as node_exporter textfile\n"
-    "metrics (atomically).  --max-age: oldest pending event allowed\n"
-    "(default 5m); --timeout: database check limit (default 5 s).\n"
-    "Exit status: 0 healthy; 1 warning (quarantined files); 2 critical\n"
-    "(database unreachable, or an event pending longer than --max-age);\n"
-    "3 unknown (the spool could not be read); 64 usage; 73 FILE could\n"
-    "not be written; 78 bad config.\n";
+    "metrics (atomically).  --max-age: how old the oldest pending event\n"
+    "and the last successful flush may be (default 5m); --timeout: the\n"
+    "database check's limit (default 5 s).\n"
+    "Exit status: 0 healthy; 1 warning (quarantined files, or no\n"
+    "successful flush within --max-age); 2 critical (database\n"
+    "unreachable, or an event pending longer than --max-age); 3 unknown\n"
+    "(the spool could not be read); 64 usage; 73 FILE could not be\n"
+    "written; 78 bad config.\n";
 
 struct health {
 	struct spool_stats	 sp;

@@ -61,6 +61,18 @@ for B in $TEST_BACKENDS; do
 	is "$B: old event over --max-age 30m: exit 2" "$RC" 2
 	rm -f "$WT_SPOOL/new/$old.000000000.1.0000abcd.connect"
 
+	# The last successful flush long ago: the flusher stopped running.
+	cp "$WT_SPOOL/.stats" "$T/stats.keep"
+	printf 'ovpnlog-stats 1\nlast_flush=%s\n' $((now - 7200)) >"$WT_SPOOL/.stats"
+	st
+	is "$B: last flush 2 h ago: exit 1 (warning)" "$RC" 1
+	is "$B: last flush 2 h ago: lag_seconds" "$(( $(val lag_seconds) / 100 ))" 72
+	check "$B: last flush 2 h ago: status names it" \
+		grep -q '^status: warning: last successful flush 7[0-9]*s ago (limit 300s)' <<<"$OUT"
+	st --max-age 3h
+	is "$B: last flush 2 h ago, --max-age 3h: exit 0" "$RC" 0
+	cp "$T/stats.keep" "$WT_SPOOL/.stats"
+
 	# A quarantined file.
 	printf 'garbage\n' >"$WT_SPOOL/new/$now.000000000.2.0000abcd.connect"
 	"$OVPNLOG" -c "$WT_INI" flush 2>/dev/null
@@ -139,8 +151,14 @@ OUT=$(setpriv --reuid=54321 --regid=54321 --clear-groups "$OVPNLOG" -c "$WT_INI"
 is "failed/ not readable: exit 3 (unknown)" "$RC" 3
 check "failed/ not readable: quarantined: unknown" grep -q '^quarantined: unknown' <<<"$OUT"
 chmod 0700 "$WT_SPOOL/new"
-OUT=$(setpriv --reuid=54321 --regid=54321 --clear-groups "$OVPNLOG" -c "$WT_INI" stats 2>/dev/null); RC=$?
+mkdir -p "$T/promu"; chown 54321 "$T/promu"
+OUT=$(setpriv --reuid=54321 --regid=54321 --clear-groups "$OVPNLOG" -c "$WT_INI" \
+	stats --prometheus "$T/promu/x.prom" 2>/dev/null); RC=$?
 is "new/ not readable: exit 3 (unknown)" "$RC" 3
+check "new/ not readable: status says so" grep -q '^status: unknown: spool not readable' <<<"$OUT"
+check "new/ not readable: the database is still checked" grep -qx 'database_up: 1' <<<"$OUT"
+is "new/ not readable: prometheus gets NaN for the spool figures" \
+	"$(grep -c '^ovpnlog_\(spool_pending\|spool_oldest_age_seconds\|quarantined\) NaN$' "$T/promu/x.prom")" 3
 
 # Usage and config.
 "$OVPNLOG" -c "$WT_INI" stats --bogus >/dev/null 2>&1
