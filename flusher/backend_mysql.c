@@ -548,14 +548,14 @@ my_query(struct db *db, const char *sql, const struct db_val *params,
 	if (ncols == 0)
 		return DB_OK;
 	memset(bufs, 0, sizeof(bufs));
-	if (ncols > MY_MAX_COLS) {
-		ret = failf(db, err, errlen, "too many columns (%u)", ncols);
-		goto out;
-	}
 	/* All rows client-side: the callback may run other statements. */
 	if (mysql_stmt_store_result(st) != 0 ||
 	    (meta = mysql_stmt_result_metadata(st)) == NULL) {
 		ret = report_stmt(db, st, err, errlen);
+		goto out;
+	}
+	if (ncols > MY_MAX_COLS) {
+		ret = failf(db, err, errlen, "too many columns (%u)", ncols);
 		goto out;
 	}
 	fields = mysql_fetch_fields(meta);

@@ -283,6 +283,7 @@ translate(const char *sql, int *nparams)
 		} else if (ch == '?') {
 			if (++n > PG_MAX_PARAMS) {
 				free(out);
+				errno = E2BIG;
 				return NULL;
 			}
 			j += (size_t)snprintf(out + j, 4, "$%d", n);

@@ -448,11 +448,14 @@ run_batch(struct run *r)
 		rc = batch_isolated(r, now, err, sizeof(err));
 	}
 	if (rc != DB_OK) {
+		/* Backend reasons start with "BACKEND at WHERE". */
 		db_describe(r->cfg, desc, sizeof(desc));
-		log_msg(r->lg, LOG_ERR, "unable to apply %zu events (%s .. %s) "
-		    "to %s: %s; the files stay in %s/new", r->nitems,
-		    r->items[0].name, r->items[r->nitems - 1].name, desc, err,
-		    r->d->path);
+		if (strncmp(err, r->cfg->backend, strlen(r->cfg->backend)) == 0)
+			desc[0] = '\0';
+		log_msg(r->lg, LOG_ERR, "unable to apply %zu events (%s .. %s): "
+		    "%s%s%s; the files stay in %s/new", r->nitems,
+		    r->items[0].name, r->items[r->nitems - 1].name, desc,
+		    desc[0] ? ": " : "", err, r->d->path);
 		flush_conn_close(r->c);
 		return FLUSH_RETRY;
 	}
@@ -573,6 +576,13 @@ flush_run(const struct config *cfg, const struct logger *lg,
 			break;
 		}
 		for (size_t i = 0; i < l.n && st == FLUSH_OK && !stop; ) {
+			/* Watch mode: stop between transactions on a signal. */
+			if (o != NULL && o->interrupted != NULL &&
+			    o->interrupted(o->ictx)) {
+				res->interrupted = stop = 1;
+				res->kept += l.n - i;
+				break;
+			}
 			while (i < l.n && r.nitems < batch)
 				if (take(&r, &l.v[i++], &status_kept) == -1) {
 					stop = 1;

@@ -173,8 +173,10 @@ watch_interrupted(struct watch *w)
 }
 
 /*
- * Drains the inotify queue.  Returns the number of files that arrived
- * (an overflow counts as batch_size: "many"), or -1 on a read error.
+ * Drains the inotify queue.  Returns the number of files that arrived,
+ * or -1 on a read error.  An overflow counts as one: it says only that
+ * something arrived (the queue may be tiny), so the pass still waits
+ * for its latency window like any other.
  */
 static int64_t
 read_inotify(struct watch *w)
@@ -197,7 +199,7 @@ read_inotify(struct watch *w)
 
 			if (ev->mask & IN_Q_OVERFLOW) {
 				w->noverflows++;
-				count += (int64_t)w->p.batch_size;
+				count++;
 				log_msg(w->log, LOG_DEBUG, "inotify queue "
 				    "overflow: rescanning %s/new", w->spooldir);
 			} else if (ev->mask & (IN_MOVED_TO | IN_CLOSE_WRITE)) {
@@ -298,6 +300,9 @@ watch_run(struct watch *w, const struct watch_ops *ops, void *ctx, char *err,
 			w->npasses++;
 			r = ops->pass(ctx, w);
 			now = mono_ms();
+			log_msg(w->log, LOG_DEBUG, "pass %llu: %lld ms",
+			    (unsigned long long)w->npasses,
+			    (long long)(now - last_pass));
 			switch (r) {
 			case WATCH_DONE:
 				failures = 0;

@@ -13,9 +13,9 @@
  *    rescan also runs every rescan_ms as a backstop.
  *  - Coalescing: a pass starts at once when the previous one began at
  *    least latency_ms ago (an event on a quiet spool is applied at once);
- *    otherwise it waits until then, or until batch_size events arrived,
- *    so events close together share one transaction and wait at most
- *    latency_ms.
+ *    otherwise it waits until then, or until inotify reported batch_size
+ *    new files, so events close together share one transaction and wait
+ *    at most latency_ms.
  *  - A pass that reports WATCH_RETRY (database unavailable) is retried
  *    after an exponential backoff from retry_min_ms to retry_max_ms with
  *    jitter (a random delay in [d/2, d]); events arriving meanwhile do not

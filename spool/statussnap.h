@@ -2,18 +2,16 @@
  * statussnap — `ovpnlog-spool --status FILE`: read a complete OpenVPN
  * status file snapshot and turn it into a type=status event.
  *
- * statussnap_read(): reads path ("-" = standard input, read once) whole,
- * at most EVENT_STATUS_MAX_SIZE bytes, and accepts it only when
- * status_parse() finds a complete snapshot and, for a file, a second read
- * gives the same bytes (OpenVPN rewrites the file in place).  A torn
- * read is retried a few times with short sleeps.  Returns 0 with *bufp
- * (malloc'd, caller frees), *lenp and *timep (the TIME line's time_t);
- * -1 with a reason in err.
+ * The reading and the event are common/statusread.c's, shared with the
+ * flusher's own snapshots (see statusread.h): these wrappers only detect
+ * the status version and take the instance the hook resolved.
  *
- * statussnap_event(): the event file (malloc'd into *outp, caller frees)
- * with type, spool_time, hook_version, instance_*, status_time,
- * status_source and status_text (the raw bytes).  Returns its length, or
- * -1 with a reason in err (too large: over EVENT_STATUS_MAX_SIZE).
+ * statussnap_read(): statusread_file() with the version detected.
+ * Returns 0 with *bufp (malloc'd, caller frees), *lenp and *timep (the
+ * TIME line's time_t); -1 with a reason in err.
+ *
+ * statussnap_event(): statusread_event() for instance in.  Returns the
+ * event's length, or -1 with a reason in err.
  */
 #ifndef OVPNLOG_SPOOL_STATUSSNAP_H
 #define OVPNLOG_SPOOL_STATUSSNAP_H
@@ -23,8 +21,9 @@
 #include <time.h>
 
 #include "hookfields.h"
+#include "statusread.h"
 
-#define STATUSSNAP_TRIES	5
+#define STATUSSNAP_TRIES	STATUSREAD_TRIES
 
 int	statussnap_read(const char *path, char **bufp, size_t *lenp,
 	    int64_t *timep, char *err, size_t errlen);

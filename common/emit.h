@@ -2,13 +2,15 @@
  * emit — name an event (spoolname_make: realtime seconds and
  * nanoseconds, pid, 32 random bits, type) and write it with spoolwrite().
  * A name already taken (EEXIST: a collision of pid and random bits) is
- * retried with fresh random bits.
+ * retried with fresh random bits.  Used by the hook for every event and
+ * by the flusher for its status snapshots (the caller passes the time
+ * that names the file: a status snapshot's is its TIME line's).
  *
  * Return: 0 with the chosen name in name (SPOOLNAME_MAX bytes); -1 with
  * a reason in err.
  */
-#ifndef OVPNLOG_SPOOL_EMIT_H
-#define OVPNLOG_SPOOL_EMIT_H
+#ifndef OVPNLOG_EMIT_H
+#define OVPNLOG_EMIT_H
 
 #include <stddef.h>
 #include <stdint.h>
