@@ -102,9 +102,11 @@ starts_kw(const char *p, size_t n, const char *kw, char sep)
 }
 
 /*
- * The head of the file, up to the first line that follows the client
- * list, must hold only the lines OpenVPN writes there.  Anything else is
- * the middle of a line of the previous version: a torn read.
+ * OpenVPN writes TITLE, TIME, the CLIENT_LIST header, the CLIENT_LIST
+ * lines, then the next section's HEADER line.  Any other line before
+ * that HEADER (a line of no known kind, or a ROUTING_TABLE, GLOBAL_STATS
+ * or END line without its header) is the old file seen from the middle
+ * of one of its lines: a torn read.
  */
 static int
 head_whole(const char *buf, size_t len, int version, char *err,
@@ -123,23 +125,18 @@ head_whole(const char *buf, size_t len, int version, char *err,
 			n--;
 		if (n == 0 || p[0] == '>')
 			continue;
-		if (starts_kw(p, n, "HEADER", sep)) {
-			if (starts_kw(p + 7, n - 7, "CLIENT_LIST", sep) ||
-			    (n - 7 == 11 && memcmp(p + 7, "CLIENT_LIST",
+		if (starts_kw(p, n, "HEADER", sep))
+			if (!starts_kw(p + 7, n - 7, "CLIENT_LIST", sep) &&
+			    !(n - 7 == 11 && memcmp(p + 7, "CLIENT_LIST",
 			    11) == 0))
-				continue;
-			return 0;	/* the next section's header */
-		}
+				return 0;	/* the next section */
 		if (starts_kw(p, n, "TITLE", sep) ||
 		    starts_kw(p, n, "TIME", sep) ||
+		    starts_kw(p, n, "HEADER", sep) ||
 		    starts_kw(p, n, "CLIENT_LIST", sep))
 			continue;
-		if (starts_kw(p, n, "ROUTING_TABLE", sep) ||
-		    starts_kw(p, n, "GLOBAL_STATS", sep) ||
-		    (n == 3 && memcmp(p, "END", 3) == 0))
-			return 0;
-		snprintf(err, errlen, "line %zu: a line of no known kind "
-		    "inside the client list: torn read?", lineno);
+		snprintf(err, errlen, "line %zu: the client list ends without "
+		    "the next section's HEADER line: torn read?", lineno);
 		return -1;
 	}
 	return 0;

@@ -9,12 +9,12 @@
  * at most EVENT_STATUS_MAX_SIZE bytes, and accepts it only when
  *   - status_parse() (version 0 detects, else 2 or 3) finds a complete
  *     snapshot;
- *   - every line from the TITLE to the end of the client list is a
- *     TITLE, TIME, HEADER or CLIENT_LIST line: OpenVPN rewrites the file
- *     in place one line per write(), and a reader that meets a writer
- *     paused at a line boundary sees the new head followed by the old
- *     file from the middle of a line, a partial line the parser would
- *     skip as an unknown section;
+ *   - the client list ends with the next section's HEADER line, as
+ *     OpenVPN writes it: OpenVPN rewrites the file in place one line per
+ *     write(), and a reader that meets a writer paused at a line
+ *     boundary sees the new head followed by the old file from the
+ *     middle of one of its lines, which the parser would skip as an
+ *     unknown line (or take for a ROUTING_TABLE line);
  *   - for a file, a second read gives the same bytes.
  * Each failure a concurrent rewrite can cause is retried, STATUSREAD_TRIES
  * reads in all with pauses of 20, 40, 80, 160 ms.  Returns 0 with *bufp

@@ -5,17 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "incarnation.h"
 #include "numparse.h"
+#include "status_apply.h"
 
 #define TIME_MAX	INT64_C(253402300799)	/* 9999-12-31T23:59:59Z */
 #define ABSENT		INT64_C(-1)
-
-/* Column sizes of schema/sqlite.sql, in characters. */
-enum {
-	LEN_INST_NAME = 64, LEN_INST_PROTO = 10, LEN_CN = 64,
-	LEN_USERNAME = 256, LEN_CLIENT = 64,
-	LEN_SERIAL = 128, LEN_SHA256 = 95,
-};
 
 /*
  * The unique key of a session, shared by every statement that finds one:
@@ -229,7 +224,7 @@ apply_prepare(const struct event *ev, const struct spoolname *sn,
 	r->type = event_type_of(ev);
 	dis = r->type == EV_DISCONNECT;
 	upd = r->type == EV_UPDATE;
-	if (r->type != EV_CONNECT && !dis && !upd) {
+	if (r->type != EV_CONNECT && !dis && !upd && r->type != EV_STATUS) {
 		snprintf(err, errlen, "a %s event is not a session event",
 		    event_type_name(r->type));
 		return -1;
@@ -249,6 +244,8 @@ apply_prepare(const struct event *ev, const struct spoolname *sn,
 		r->inst_proto.s = "";
 	if (r->inst_port == ABSENT)
 		r->inst_port = 0;
+	if (r->type == EV_STATUS)
+		return 0;	/* status_prepare() does the rest */
 
 	if (int_field(ev, "time_unix", 0, TIME_MAX, 1, &r->connect_time, err,
 	    errlen) == -1)
@@ -463,6 +460,7 @@ remember(struct apply_ctx *ax, const struct ev_row *r, int64_t id)
 	in->proto_len = r->inst_proto.len;
 	in->port = r->inst_port;
 	in->id = id;
+	in->daemon_start_time = INCARNATION_UNKNOWN;
 	ax->ninst++;
 	return 0;
 }
@@ -537,6 +535,8 @@ apply_connect(struct apply_ctx *ax, const struct ev_row *r, int64_t inst,
 	struct db_val p[32];
 	int n = 0, rc;
 
+	if ((rc = incarnation_check(ax, r, inst, err, errlen)) != DB_OK)
+		return rc;
 	n += put_key(p, inst, r);
 	n += put_fill(p + n, r);
 	p[n++] = db_int(r->connect_time);		/* last_update */
@@ -668,10 +668,18 @@ apply_event(struct apply_ctx *ax, const struct ev_row *r, char *err,
 			return DB_OK;
 		}
 		return apply_update(ax, r, inst, err, errlen);
+	case EV_STATUS:
+		return status_apply(ax, r, inst, err, errlen);
 	default:
 		snprintf(err, errlen, "not a session event");
 		return DB_REJECT;
 	}
+}
+
+long
+apply_text_chars(const char *s, size_t len, size_t max, size_t *cut)
+{
+	return utf8_chars(s, len, max, cut);
 }
 
 void

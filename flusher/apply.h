@@ -18,7 +18,9 @@
  *   connect     get-or-create the instance; insert the session unless a
  *               row with its unique key exists (created by a status
  *               snapshot, or by a disconnect replayed earlier), whose
- *               empty connect columns are then filled;
+ *               empty connect columns are then filled; first, a
+ *               connect of a newer server incarnation closes the
+ *               sessions of older ones as inferred (incarnation.h);
  *   disconnect  close the open or inferred-closed session with the same
  *               key; else, when exactly one open or inferred session has
  *               the same instance, connect time and common name (the
@@ -26,7 +28,9 @@
  *               insert a complete row (the connect was never recorded).
  *               A session already closed by a disconnect is never touched;
  *   update      set duration, bytes and last_update of the open session,
- *               only if newer than its last_update.
+ *               only if newer than its last_update;
+ *   status      a snapshot (status_apply.h; apply_prepare() reads only
+ *               its instance, status_prepare() the rest).
  * Connect statements need no answer from the server (changes == NULL),
  * so a backend may pipeline them.  Returns DB_OK, DB_RETRY or DB_REJECT
  * with the backend's reason in err.
@@ -44,6 +48,15 @@
 #include "backend.h"
 #include "event.h"
 #include "spoolname.h"
+
+/* Column sizes of schema/sqlite.sql, in characters. */
+enum {
+	LEN_INST_NAME = 64, LEN_INST_PROTO = 10, LEN_CN = 64,
+	LEN_USERNAME = 256, LEN_CLIENT = 64,
+	LEN_SERIAL = 128, LEN_SHA256 = 95,
+};
+
+struct status_prep;
 
 struct ev_text {
 	const char	*s;	/* NULL: SQL NULL */
@@ -68,6 +81,8 @@ struct ev_row {
 	int64_t		 end_time;		/* disconnect or update time */
 	/* Addresses in inet_ntop's form (at most 45 bytes). */
 	char		 src_ip_buf[48], vpn_ip4_buf[16], vpn_ip6_buf[48];
+	/* EV_STATUS: the parsed snapshot (status_apply.h), owned. */
+	struct status_prep *status;
 };
 
 struct apply_stats {
@@ -76,6 +91,16 @@ struct apply_stats {
 	uint64_t	 disconnects_unmatched;	/* complete row inserted */
 	uint64_t	 disconnects_ignored;	/* session already closed */
 	uint64_t	 updates_unmatched;	/* no open session */
+	/* status snapshots (status_apply.h) and server restarts */
+	uint64_t	 status_applied;	/* snapshots applied */
+	uint64_t	 status_older;		/* older than the last: ignored */
+	uint64_t	 status_updated;	/* sessions updated */
+	uint64_t	 status_created;	/* sessions created (create_missing) */
+	uint64_t	 status_unmatched;	/* client lines without a session */
+	uint64_t	 status_ambiguous;	/* lines matching several sessions */
+	uint64_t	 status_rejected;	/* client lines refused */
+	uint64_t	 inferred_absent;	/* closed: absent from a snapshot */
+	uint64_t	 inferred_restart;	/* closed: older server incarnation */
 };
 
 struct apply_inst {
@@ -85,6 +110,7 @@ struct apply_inst {
 	size_t		 proto_len;
 	int64_t		 port;
 	int64_t		 id;
+	int64_t		 daemon_start_time;	/* incarnation.h's cache */
 };
 
 struct apply_ctx {
@@ -102,6 +128,11 @@ void	apply_init(struct apply_ctx *ax, const struct backend_ops *ops,
 int	apply_event(struct apply_ctx *ax, const struct ev_row *row, char *err,
 	    size_t errlen);
 void	apply_forget(struct apply_ctx *ax);
+/*
+ * Characters in s, or -1 when s is not valid UTF-8 or holds a NUL byte;
+ * *cut gets the byte length of the first max characters.
+ */
+long	apply_text_chars(const char *s, size_t len, size_t max, size_t *cut);
 void	apply_free(struct apply_ctx *ax);
 
 #endif

@@ -22,6 +22,7 @@
 #include "cli.h"
 #include "flush.h"
 #include "spool_dir.h"
+#include "status_snap.h"
 
 static const char watch_usage[] =
     "usage: ovpnlog watch [--syslog]\n"
@@ -131,15 +132,12 @@ snapshot(void *ctx)
 {
 	struct wctx *x = ctx;
 
-	/*
-	 * STATUS SNAPSHOTS: call point for the status helper.  Snapshot
-	 * every configured instance's status file into new/ here (the same
-	 * function flush_run() calls when skip_status is 0), e.g.
-	 *     status_snapshot_all(x->cli->cfg, &x->cli->log, &x->d, ...);
-	 * watch_run() runs a pass right after this.
-	 */
-	log_msg(&x->cli->log, LOG_DEBUG, "status snapshot due for %s",
-	    x->d.path);
+	/* The snapshot state files are the lock holder's; without the
+	 * lock, skip this one (the next interval tries again). */
+	if (take_lock(x) == -1)
+		return;
+	/* Problems are logged there; the pass that follows goes on. */
+	(void)status_snap_all(x->cli->cfg, &x->cli->log, &x->d, NULL);
 }
 
 /* SIGHUP: a new config replaces the old one only when it is usable. */

@@ -18,10 +18,14 @@
 #include "spool_file.h"
 #include "spool_scan.h"
 #include "stats.h"
+#include "status_apply.h"
+#include "status_snap.h"
 
 #define ERRLEN		1024
 /* Names of new/ held at once: bounds memory for any backlog. */
 #define SCAN_WINDOW	16384
+/* Status snapshots held by one batch: a batch ends past this. */
+#define BATCH_STATUS_BYTES	(32 * 1024 * 1024)
 
 static const char sql_ledger_range[] =
     "SELECT event_id FROM applied_event WHERE event_id >= ? "
@@ -48,6 +52,7 @@ struct run {
 	struct spool_buf	 buf;
 	struct item		*items;
 	size_t			 nitems;
+	size_t			 status_bytes;	/* held by the batch's snapshots */
 	int			 ioerr;		/* a local failure happened */
 };
 
@@ -207,11 +212,13 @@ static void
 free_items(struct run *r)
 {
 	for (size_t i = 0; i < r->nitems; i++) {
+		status_release(&r->items[i].row);
 		event_free(&r->items[i].ev);
 		free(r->items[i].reason);
 		r->items[i].reason = NULL;
 	}
 	r->nitems = 0;
+	r->status_bytes = 0;
 }
 
 static int
@@ -469,7 +476,7 @@ run_batch(struct run *r)
  * or -1 after a local failure (stop: keep the rest).
  */
 static int
-take(struct run *r, const struct spool_entry *e, size_t *status_kept)
+take(struct run *r, const struct spool_entry *e)
 {
 	struct item *it = &r->items[r->nitems];
 	char err[ERRLEN], reason[ERRLEN + 64], nm[300];
@@ -483,17 +490,6 @@ take(struct run *r, const struct spool_entry *e, size_t *status_kept)
 	}
 	if ((kind = dtype_kind(e->d_type)) != NULL) {
 		put_aside(r, r->d->newd, "new", e->name, kind);
-		return 0;
-	}
-	if (sn.type == EV_STATUS) {
-		/*
-		 * STATUS EVENTS: dispatch point for status snapshots (status
-		 * helper: read them here and apply them in apply_event()).
-		 * Until then a snapshot is neither applied nor quarantined:
-		 * it stays in new/ for an ovpnlog that can apply it.
-		 */
-		(*status_kept)++;
-		r->res->kept++;
 		return 0;
 	}
 	switch (spool_file_read(r->d->newd, e->name, &sn, &r->buf, &it->ev,
@@ -512,12 +508,20 @@ take(struct run *r, const struct spool_entry *e, size_t *status_kept)
 		r->res->kept++;
 		return -1;
 	}
-	if (apply_prepare(&it->ev, &sn, &it->row, err, sizeof(err)) ==
-	    -1) {
+	/* A status snapshot is parsed here, once, outside the transaction. */
+	if ((sn.type == EV_STATUS ? status_prepare(&it->ev, &sn, r->cfg,
+	    &it->row, err, sizeof(err)) : apply_prepare(&it->ev, &sn,
+	    &it->row, err, sizeof(err))) == -1) {
 		event_free(&it->ev);
 		snprintf(reason, sizeof(reason), "cannot apply: %s", err);
 		put_aside(r, r->d->newd, "new", e->name, reason);
 		return 0;
+	}
+	if (sn.type == EV_STATUS) {
+		snprintf(reason, sizeof(reason), "%s/new/%s", r->d->path,
+		    shown(e->name, nm, sizeof(nm)));
+		status_report(r->lg, reason, &it->row);
+		r->status_bytes += status_weight(&it->row);
 	}
 	it->name = e->name;
 	it->state = IT_PENDING;
@@ -536,7 +540,6 @@ flush_run(const struct config *cfg, const struct logger *lg,
 	enum flush_status st = FLUSH_OK;
 	size_t batch = (size_t)(o != NULL && o->batch_size > 0 ?
 	    o->batch_size : cfg->batch_size);
-	size_t status_kept = 0;
 	int stop = 0, more;
 	char err[ERRLEN], after[NAME_MAX + 1];
 
@@ -551,13 +554,13 @@ flush_run(const struct config *cfg, const struct logger *lg,
 	recover_tmp(&r);
 
 	/*
-	 * STATUS SNAPSHOTS: hook point for the status helper.  Snapshot
-	 * every configured instance's status file into new/ here, e.g.
-	 *     status_snapshot_all(cfg, lg, d, ...);
-	 * before new/ is listed, so that snapshots replay in time order
-	 * with the events around them.  Skip it when o->skip_status is
-	 * set: `ovpnlog watch` snapshots on its own status_interval.
+	 * Status files into new/ before it is listed, so that snapshots
+	 * replay in time order with the events around them.  `ovpnlog
+	 * watch` takes them on its own status_interval.
 	 */
+	if ((o == NULL || !o->skip_status) &&
+	    status_snap_all(cfg, lg, d, NULL) == -1)
+		r.ioerr = 1;
 
 	memset(&c->ax.st, 0, sizeof(c->ax.st));
 	if ((r.items = calloc(batch, sizeof(*r.items))) == NULL) {
@@ -583,8 +586,9 @@ flush_run(const struct config *cfg, const struct logger *lg,
 				res->kept += l.n - i;
 				break;
 			}
-			while (i < l.n && r.nitems < batch)
-				if (take(&r, &l.v[i++], &status_kept) == -1) {
+			while (i < l.n && r.nitems < batch &&
+			    r.status_bytes < BATCH_STATUS_BYTES)
+				if (take(&r, &l.v[i++]) == -1) {
 					stop = 1;
 					break;
 				}
@@ -606,10 +610,6 @@ flush_run(const struct config *cfg, const struct logger *lg,
 		spool_list_free(&l);
 	} while (more && st == FLUSH_OK && !stop);
 	res->st = c->ax.st;
-	if (status_kept > 0)
-		log_msg(lg, LOG_WARNING, "kept %zu status snapshot event%s in "
-		    "%s/new: this ovpnlog cannot apply status snapshots yet",
-		    status_kept, status_kept == 1 ? "" : "s", d->path);
 	free(r.items);
 	free(r.buf.p);
 
@@ -630,6 +630,7 @@ flush_run(const struct config *cfg, const struct logger *lg,
 	    (unsigned long long)res->st.disconnects_unmatched,
 	    (unsigned long long)res->st.disconnects_ignored,
 	    (unsigned long long)res->st.updates_unmatched);
+	status_log_stats(lg, &res->st);
 	if (st == FLUSH_OK && !r.ioerr && !res->interrupted &&
 	    stats_record_flush(cfg, (int64_t)time(NULL), err,
 	    sizeof(err)) == -1)

@@ -7,7 +7,9 @@
  * for the whole call.  flush_run():
  *   1. recovers tmp/ files older than tmp_grace: complete events are
  *      renamed into new/, others quarantined;
- *   2. (status snapshots of the configured instances: see flush.c)
+ *   2. unless o->skip_status, snapshots each configured status file
+ *      into new/ (status_snap.h); a snapshot that cannot be written
+ *      there counts as a local error;
  *   3. lists new/ in name order and handles it in batches of batch_size:
  *      hostile or malformed files are quarantined as they are read; the
  *      valid events of a batch apply in one transaction together with

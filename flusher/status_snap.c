@@ -59,6 +59,7 @@ remember_time(const struct spool_dirs *d, const char *section, int64_t t,
 		    strerror(errno));
 		return -1;
 	}
+	errno = 0;
 	if (write(fd, buf, (size_t)n) != n) {
 		snprintf(err, errlen, "write %s/%s: %s", d->path, tmp,
 		    errno ? strerror(errno) : "short write");

@@ -2,7 +2,10 @@
 -- mysql.sql: tables session and instance, nothing else) to ovpnlog schema
 -- version 1.  Run by `ovpnlog init-db` BEFORE mysql.sql, which then
 -- creates only the new tables.  Adds nullable columns and indexes only:
--- every existing row, id and key stays as it is.
+-- every existing row, id and key stays as it is.  mysql.sql declares its
+-- indexes inside CREATE TABLE, which does not run on existing tables: every
+-- index of session in mysql.sql must be added here too (test_backend
+-- compares an upgraded database with a fresh one).
 --
 -- MySQL DDL is not transactional, so every statement is idempotent and
 -- one ALTER TABLE per table changes that table atomically: an init-db
@@ -43,4 +46,6 @@ ALTER TABLE session
 	ADD INDEX IF NOT EXISTS session_src_ip (src_ip, connect_time),
 	ADD INDEX IF NOT EXISTS session_cn (cn, connect_time),
 	ADD INDEX IF NOT EXISTS session_open (instance_id, disconnect_time),
-	ADD INDEX IF NOT EXISTS session_disconnect (disconnect_time);
+	ADD INDEX IF NOT EXISTS session_disconnect (disconnect_time),
+	ADD INDEX IF NOT EXISTS session_disconnect_src_ip (disconnect_src_ip, connect_time),
+	ADD INDEX IF NOT EXISTS session_connect (connect_time);

@@ -33,3 +33,5 @@ CREATE INDEX IF NOT EXISTS session_src_ip ON session (src_ip, connect_time);
 CREATE INDEX IF NOT EXISTS session_cn ON session (cn, connect_time);
 CREATE INDEX IF NOT EXISTS session_open ON session (instance_id, disconnect_time);
 CREATE INDEX IF NOT EXISTS session_disconnect ON session (disconnect_time);
+CREATE INDEX IF NOT EXISTS session_disconnect_src_ip ON session (disconnect_src_ip, connect_time);
+CREATE INDEX IF NOT EXISTS session_connect ON session (connect_time);

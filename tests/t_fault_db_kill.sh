@@ -1,0 +1,144 @@
+#!/bin/bash
+# The database dies in the middle of a flush transaction, on every
+# backend: PostgreSQL stopped with `pg_ctl stop -m immediate` (the
+# postmaster kills its backends, no shutdown checkpoint), MariaDB's
+# mariadbd killed with SIGKILL, and for SQLite — where the database is
+# the flusher's own process — the flusher SIGKILLed while it holds the
+# write transaction.  The flush (server backends) exits 75 with a message
+# naming the database and the kept files; a flush while the database is
+# down exits 75 and touches nothing; after the restart one flush brings
+# everything in: nothing lost, nothing applied twice
+# (tests/lib/invariants.sh).  SQLite's "down" is a database locked by
+# another writer past busy_timeout: exit 75, files kept.
+. "$TOP/tests/lib/common.sh"
+. "$TOP/tests/lib/backend.sh"
+. "$TOP/tests/lib/flush.sh"
+. "$TOP/tests/lib/invariants.sh"
+
+NEV=${FAULT_DBKILL_EVENTS:-4000}
+BATCH=1000
+
+# Whatever happens, the servers are up again for the next test.
+restart_servers() {
+	[ -n "${OVPNLOG_TEST_SERVERS:-}" ] || return 0
+	"$OVPNLOG_TEST_SERVERS/pg-ctl" status >/dev/null 2>&1 ||
+		"$OVPNLOG_TEST_SERVERS/pg-start" >/dev/null 2>&1
+	"$OVPNLOG_TEST_SERVERS/mysql-ctl" status >/dev/null 2>&1 ||
+		"$OVPNLOG_TEST_SERVERS/mysql-start" >/dev/null 2>&1
+	return 0
+}
+at_exit restart_servers
+
+ledger_count() { backend_sql "$1" "$2" "SELECT COUNT(*) FROM applied_event"; }
+
+# in_txn B INI: the flusher's connection holds an open transaction.
+in_txn() {
+	local b=$1 ini=$2 n
+	case $b in
+	sqlite)
+		# Its write lock: a second writer cannot begin.
+		! sqlite3 -cmd '.timeout 0' "$(_ini_get "$ini" path)" \
+			'BEGIN IMMEDIATE; ROLLBACK;' >/dev/null 2>&1
+		return ;;
+	postgresql)
+		n=$(backend_sql "$b" "$ini" "SELECT COUNT(*) FROM pg_stat_activity
+			WHERE datname = current_database() AND pid <> pg_backend_pid()
+			AND xact_start IS NOT NULL") ;;
+	mysql)
+		n=$("$OVPNLOG_TEST_SERVERS/mysql-admin" -N -B -e "SELECT COUNT(*)
+			FROM information_schema.innodb_trx t
+			JOIN information_schema.processlist p
+			ON p.id = t.trx_mysql_thread_id
+			WHERE p.user = 'ovpnlog' AND p.db = '$(_ini_get "$ini" dbname)'") ;;
+	esac
+	[ "${n:-0}" -gt 0 ]
+}
+
+# kill_db B PID: the fault itself.
+kill_db() {
+	case $1 in
+	sqlite) kill -KILL "$2" ;;
+	postgresql) "$OVPNLOG_TEST_SERVERS/pg-kill" >/dev/null 2>&1 ;;
+	mysql) "$OVPNLOG_TEST_SERVERS/mysql-kill" >/dev/null 2>&1 ;;
+	esac
+}
+start_db() {
+	case $1 in
+	postgresql) "$OVPNLOG_TEST_SERVERS/pg-start" >/dev/null 2>&1 ;;
+	mysql) "$OVPNLOG_TEST_SERVERS/mysql-start" >/dev/null 2>&1 ;;
+	esac
+}
+
+for b in $TEST_BACKENDS; do
+	t0=$(date +%s)
+	flush_env "$b" "dk_$b" || { fail "$b: set up"; continue; }
+	inv_init
+	mkev -n "$NEV" -s 41 "$SP"
+	inv_record "$SP/new"
+
+	"$OVPNLOG" -c "$INI" flush -b "$BATCH" >"$T/dk.out" 2>&1 &
+	pid=$!
+	# At least one batch committed, the next one open: kill now.
+	hit=0
+	for i in $(seq 1 2000); do
+		kill -0 "$pid" 2>/dev/null || break
+		[ "$(ledger_count "$b" "$INI" 2>/dev/null || echo 0)" -gt 0 ] &&
+			in_txn "$b" "$INI" && { kill_db "$b" "$pid"; hit=1; break; }
+	done
+	{ wait "$pid"; } 2>/dev/null
+	rc=$?
+	check "$b: the database died while a flush transaction was open" test "$hit" = 1
+	case $b in
+	sqlite)
+		is "$b: the flusher was killed (SIGKILL)" "$rc" 137 ;;
+	*)
+		is "$b: the flush exits 75 when the database dies" "$rc" 75
+		if grep -q "unable to apply [0-9]* events (.*).* $b at .*: .*; the files stay in $SP/new" "$T/dk.out"; then
+			ok "$b: ... saying which events, which database, why, and that the files stay"
+		else
+			fail "$b: ... saying which events, which database, why, and that the files stay"
+			sed 's/^/#   /' "$T/dk.out" | head -5
+		fi
+		kept=$(nfiles "$SP/new")
+		"$OVPNLOG" -c "$INI" flush >"$T/down.out" 2>&1
+		is "$b: a flush while the database is down exits 75" "$?" 75
+		check "$b: ... names the database it could not reach" \
+			grep -q "$(_ini_get "$INI" port)\|$(_ini_get "$INI" host)" "$T/down.out"
+		is "$b: ... and keeps every file" "$(nfiles "$SP/new")" "$kept"
+		start_db "$b" || fail "$b: restart the server"
+		;;
+	esac
+	# The open transaction was rolled back: whole batches in the ledger,
+	# every other file still in new/.
+	nl=$(ledger_count "$b" "$INI")
+	is "$b: after the restart the ledger holds whole batches, new/ the rest" \
+		"$((nl % BATCH))|$((nl + $(nfiles "$SP/new")))|$([ "$nl" -gt 0 ] && echo some)" \
+		"0|$NEV|some"
+	"$OVPNLOG" -c "$INI" flush >"$T/out" 2>&1
+	is "$b: the flush after the restart exits 0" "$?" 0
+	inv_check "$b: database killed mid-transaction" "$b" "$INI" "$SP"
+	diag "$b: $NEV events, batches of $BATCH, killed after $nl applied, $(( $(date +%s) - t0 ))s"
+done
+
+# SQLite: another writer holds the database past busy_timeout.
+if [[ " $TEST_BACKENDS " == *" sqlite "* ]]; then
+	flush_env sqlite dk_busy
+	printf 'busy_timeout = 300ms\n' >>"$INI"
+	inv_init
+	mkev -n 500 -s 42 "$SP"
+	inv_record "$SP/new"
+	db=$(_ini_get "$INI" path)
+	sqlite3 "$db" 'BEGIN IMMEDIATE;' '.shell sleep 3' 'ROLLBACK;' >/dev/null 2>&1 &
+	holder=$!
+	for i in $(seq 1 100); do in_txn sqlite "$INI" && break; sleep 0.02; done
+	"$OVPNLOG" -c "$INI" flush >"$T/busy.out" 2>&1
+	is "sqlite: a flush while another writer holds the database exits 75" "$?" 75
+	check "sqlite: ... saying the database is locked and the files stay" \
+		grep -q "database is locked.*the files stay in $SP/new" "$T/busy.out"
+	is "sqlite: ... and keeps every file" "$(nfiles "$SP/new")|$(ledger_count sqlite "$INI")" "500|0"
+	wait "$holder"
+	"$OVPNLOG" -c "$INI" flush >"$T/out" 2>&1
+	is "sqlite: once the writer is gone the flush exits 0" "$?" 0
+	inv_check "sqlite: database locked" sqlite "$INI" "$SP"
+fi
+done_testing
