@@ -79,7 +79,7 @@ static const char sql_disconnect_insert[] =
     "daemon_start_time, last_update, disconnect_src_ip, "
     "disconnect_src_port, end_reason, origin) "
     "SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-    "?, ?, 'disconnect', 'disconnect' "
+    "?, ?, 'disconnect', ? "
     "FROM instance WHERE instance.id = ? AND NOT EXISTS "
     "(SELECT 1 FROM session WHERE " KEY_WHERE ")";
 
@@ -550,6 +550,58 @@ apply_connect(struct apply_ctx *ax, const struct ev_row *r, int64_t inst,
 	return ops->exec(ax->db, sql_connect_merge, p, n, NULL, err, errlen);
 }
 
+/* c's value, or d's where c has none (what COALESCE would keep). */
+static struct db_val
+T2(struct ev_text c, struct ev_text d)
+{
+	return T(c.s != NULL ? c : d);
+}
+
+static struct db_val
+N2(int64_t c, int64_t d)
+{
+	return N(c != ABSENT ? c : d);
+}
+
+/*
+ * A complete session row: connect c, disconnect d (the same event for a
+ * disconnect without connect), unless its key exists.  *changes: 1 if
+ * inserted.
+ */
+static int
+insert_complete(struct apply_ctx *ax, const struct ev_row *c,
+    const struct ev_row *d, int64_t inst, const char *origin,
+    int64_t *changes, char *err, size_t errlen)
+{
+	struct db_val p[40];
+	int n;
+
+	n = put_key(p, inst, c);
+	p[n++] = T2(c->vpn_ip4, d->vpn_ip4);
+	p[n++] = T2(c->vpn_ip6, d->vpn_ip6);
+	p[n++] = db_int(d->end_time);
+	p[n++] = db_int(d->duration);
+	p[n++] = N(d->bytes_in);
+	p[n++] = N(d->bytes_out);
+	p[n++] = T2(c->username, d->username);
+	p[n++] = T2(c->client_version, d->client_version);
+	p[n++] = T2(c->client_platform, d->client_platform);
+	p[n++] = T2(c->client_platform_version, d->client_platform_version);
+	p[n++] = T2(c->client_gui_version, d->client_gui_version);
+	p[n++] = T2(c->cert_serial, d->cert_serial);
+	p[n++] = T2(c->cert_sha256, d->cert_sha256);
+	p[n++] = N2(c->daemon_pid, d->daemon_pid);
+	p[n++] = N2(c->daemon_start_time, d->daemon_start_time);
+	p[n++] = db_int(d->end_time);			/* last_update */
+	p[n++] = T(d->src_ip);				/* disconnect_src_ip */
+	p[n++] = db_int(d->src_port);
+	p[n++] = db_text(origin);
+	p[n++] = db_int(inst);
+	n += put_key(p + n, inst, c);
+	return ax->ops->exec(ax->db, sql_disconnect_insert, p, n, changes,
+	    err, errlen);
+}
+
 static int
 apply_disconnect(struct apply_ctx *ax, const struct ev_row *r, int64_t inst,
     char *err, size_t errlen)
@@ -587,29 +639,8 @@ apply_disconnect(struct apply_ctx *ax, const struct ev_row *r, int64_t inst,
 	}
 
 	/* No session to close: the connect was lost or refused. */
-	n = put_key(p, inst, r);
-	p[n++] = T(r->vpn_ip4);
-	p[n++] = T(r->vpn_ip6);
-	p[n++] = db_int(r->end_time);
-	p[n++] = db_int(r->duration);
-	p[n++] = N(r->bytes_in);
-	p[n++] = N(r->bytes_out);
-	p[n++] = T(r->username);
-	p[n++] = T(r->client_version);
-	p[n++] = T(r->client_platform);
-	p[n++] = T(r->client_platform_version);
-	p[n++] = T(r->client_gui_version);
-	p[n++] = T(r->cert_serial);
-	p[n++] = T(r->cert_sha256);
-	p[n++] = N(r->daemon_pid);
-	p[n++] = N(r->daemon_start_time);
-	p[n++] = db_int(r->end_time);			/* last_update */
-	p[n++] = T(r->src_ip);				/* disconnect_src_ip */
-	p[n++] = db_int(r->src_port);
-	p[n++] = db_int(inst);
-	n += put_key(p + n, inst, r);
-	if ((rc = ops->exec(ax->db, sql_disconnect_insert, p, n, &changes,
-	    err, errlen)) != DB_OK)
+	if ((rc = insert_complete(ax, r, r, inst, "disconnect", &changes, err,
+	    errlen)) != DB_OK)
 		return rc;
 	if (changes > 0)
 		ax->st.disconnects_unmatched++;
@@ -682,6 +713,26 @@ apply_text_chars(const char *s, size_t len, size_t max, size_t *cut)
 	return utf8_chars(s, len, max, cut);
 }
 
+int
+apply_pair(struct apply_ctx *ax, const struct ev_row *c,
+    const struct ev_row *d, int *done, char *err, size_t errlen)
+{
+	int64_t inst, changes = 0;
+	int rc;
+
+	*done = 0;
+	if ((rc = instance_id(ax, c, 1, &inst, err, errlen)) != DB_OK ||
+	    (rc = incarnation_check(ax, c, inst, err, errlen)) != DB_OK ||
+	    (rc = insert_complete(ax, c, d, inst, "connect", &changes, err,
+	    errlen)) != DB_OK)
+		return rc;
+	if (changes > 0) {
+		*done = 1;
+		ax->st.connects_paired++;
+	}
+	return DB_OK;
+}
+
 void
 apply_forget(struct apply_ctx *ax)
 {
@@ -699,4 +750,52 @@ apply_free(struct apply_ctx *ax)
 	free(ax->inst);
 	ax->inst = NULL;
 	ax->capinst = 0;
+}
+
+/* The text columns of a row, for apply_row_own(). */
+static struct ev_text *
+row_text(struct ev_row *r, int i)
+{
+	struct ev_text *const t[] = { &r->inst_name, &r->inst_proto,
+	    &r->src_ip, &r->cn, &r->vpn_ip4, &r->vpn_ip6, &r->username,
+	    &r->client_version, &r->client_platform,
+	    &r->client_platform_version, &r->client_gui_version,
+	    &r->cert_serial, &r->cert_sha256 };
+
+	return i < (int)(sizeof(t) / sizeof(t[0])) ? t[i] : NULL;
+}
+
+int
+apply_row_own(struct ev_row *r)
+{
+	const char *lo = (const char *)r, *hi = (const char *)(r + 1);
+	struct ev_text *t;
+	size_t total = 0, o = 0;
+	char *own;
+	int i;
+
+	/* Addresses already live in the row's own buffers. */
+	for (i = 0; (t = row_text(r, i)) != NULL; i++)
+		if (t->s != NULL && !(t->s >= lo && t->s < hi))
+			total += t->len + 1;
+	if ((own = malloc(total + 1)) == NULL)
+		return -1;
+	for (i = 0; (t = row_text(r, i)) != NULL; i++) {
+		if (t->s == NULL || (t->s >= lo && t->s < hi))
+			continue;
+		memcpy(own + o, t->s, t->len);
+		own[o + t->len] = '\0';
+		t->s = own + o;
+		o += t->len + 1;
+	}
+	free(r->own);
+	r->own = own;
+	return 0;
+}
+
+void
+apply_row_release(struct ev_row *r)
+{
+	free(r->own);
+	r->own = NULL;
 }

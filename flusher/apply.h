@@ -83,6 +83,8 @@ struct ev_row {
 	char		 src_ip_buf[48], vpn_ip4_buf[16], vpn_ip6_buf[48];
 	/* EV_STATUS: the parsed snapshot (status_apply.h), owned. */
 	struct status_prep *status;
+	/* The texts above, copied out of the event by apply_row_own(). */
+	char		*own;
 };
 
 struct apply_stats {
@@ -90,6 +92,7 @@ struct apply_stats {
 	uint64_t	 disconnects_floated;	/* matched by connect time + cn */
 	uint64_t	 disconnects_unmatched;	/* complete row inserted */
 	uint64_t	 disconnects_ignored;	/* session already closed */
+	uint64_t	 connects_paired;	/* inserted closed (apply_pair) */
 	uint64_t	 updates_unmatched;	/* no open session */
 	/* status snapshots (status_apply.h) and server restarts */
 	uint64_t	 status_applied;	/* snapshots applied */
@@ -129,10 +132,29 @@ int	apply_event(struct apply_ctx *ax, const struct ev_row *row, char *err,
 	    size_t errlen);
 void	apply_forget(struct apply_ctx *ax);
 /*
+ * A connect c and the disconnect d of the same session (same instance,
+ * connect time, common name and real address) that a batch holds with
+ * no other event of that instance, connect time and common name, and no
+ * status snapshot, between them: one complete row, the result of c then
+ * d, in one statement instead of three.  *done is 0 when a row with that
+ * key existed already (created by a snapshot or an earlier replay): then
+ * nothing was written, and the caller applies c and d one by one.
+ */
+int	apply_pair(struct apply_ctx *ax, const struct ev_row *c,
+	    const struct ev_row *d, int *done, char *err, size_t errlen);
+/*
  * Characters in s, or -1 when s is not valid UTF-8 or holds a NUL byte;
  * *cut gets the byte length of the first max characters.
  */
 long	apply_text_chars(const char *s, size_t len, size_t max, size_t *cut);
 void	apply_free(struct apply_ctx *ax);
+/*
+ * Copies the row's texts out of its event into one block the row owns,
+ * so that the event can be freed while the row waits for its batch
+ * (a batch then holds rows, not files).  -1 on allocation failure.
+ * apply_row_release() frees that block (safe on any row).
+ */
+int	apply_row_own(struct ev_row *r);
+void	apply_row_release(struct ev_row *r);
 
 #endif

@@ -6,7 +6,8 @@
  * syslog as well.
  *
  * Exit: 0 after SIGTERM/SIGINT; 78 bad config, unknown backend or no
- * spool at start; 74 when the event loop itself fails; 64 usage.  Once
+ * spool at start; 74 when the event loop fails or SPOOL/new is removed
+ * or replaced (systemd restarts it on the new one); 64 usage.  Once
  * running, nothing an operator can fix (database down, schema missing,
  * unreadable spool, another process holding the lock) stops it: the
  * pass is retried with backoff and the files stay in the spool.
@@ -33,8 +34,8 @@ static const char watch_usage[] =
     "status_interval, retries an unreachable database from retry_min to\n"
     "retry_max.  SIGTERM/SIGINT: stop after the current transaction.\n"
     "SIGHUP: reload the config (a bad one is reported and ignored).\n"
-    "Exit status: 0 stopped by a signal; 64 usage; 74 internal error;\n"
-    "78 bad config or spool at start.\n";
+    "Exit status: 0 stopped by a signal; 64 usage; 74 internal error or\n"
+    "SPOOL/new removed or replaced; 78 bad config or spool at start.\n";
 
 struct wctx {
 	struct cli		*cli;

@@ -23,13 +23,13 @@
 
 #define ERRLEN		1024
 /* Names of new/ held at once: bounds memory for any backlog. */
-#define SCAN_WINDOW	16384
+#define SCAN_WINDOW	32768
 /* Status snapshots held by one batch: a batch ends past this. */
 #define BATCH_STATUS_BYTES	(32 * 1024 * 1024)
 
 static const char sql_ledger_range[] =
     "SELECT event_id FROM applied_event WHERE event_id >= ? "
-    "AND event_id <= ?";
+    "AND event_id < ?";
 static const char sql_ledger_add[] =
     "INSERT INTO applied_event (event_id, applied_at) VALUES (?, ?)";
 
@@ -37,8 +37,10 @@ enum item_state { IT_PENDING, IT_ALREADY, IT_REJECTED };
 
 struct item {
 	const char	*name;		/* in the scan list */
-	struct event	 ev;
-	struct ev_row	 row;
+	long		 pair;		/* batch_plain: its disconnect, or -1 */
+	int		 via_pair;	/* applied with its connect */
+	struct ev_row	 row;		/* owns its texts (apply_row_own) */
+	struct event	*status_ev;	/* a snapshot's event, which it uses */
 	enum item_state	 state;
 	char		*reason;	/* IT_REJECTED: the database's */
 };
@@ -50,6 +52,7 @@ struct run {
 	struct flush_conn	*c;
 	struct flush_result	*res;
 	struct spool_buf	 buf;
+	struct event		 ev;		/* the file being read */
 	struct item		*items;
 	size_t			 nitems;
 	size_t			 status_bytes;	/* held by the batch's snapshots */
@@ -213,7 +216,12 @@ free_items(struct run *r)
 {
 	for (size_t i = 0; i < r->nitems; i++) {
 		status_release(&r->items[i].row);
-		event_free(&r->items[i].ev);
+		apply_row_release(&r->items[i].row);
+		if (r->items[i].status_ev != NULL) {
+			event_free(r->items[i].status_ev);
+			free(r->items[i].status_ev);
+			r->items[i].status_ev = NULL;
+		}
 		free(r->items[i].reason);
 		r->items[i].reason = NULL;
 	}
@@ -248,14 +256,27 @@ mark_applied(void *ctx, int ncols, const struct db_val *cols)
 
 /*
  * Marks the batch's events that the ledger has.  Names sort by time, so
- * one range query covers the batch (usually it finds nothing).
+ * one range query covers the batch (usually it finds nothing): every id
+ * whose seconds lie from the first event's to the last's.  The bounds
+ * are bare ten-digit seconds, which sort the same under any collation
+ * the database may use (a locale may order '.' and longer names
+ * differently from strcmp); the callback keeps only the batch's names.
  */
 static int
 ledger_mark(struct run *r, char *err, size_t errlen)
 {
 	const struct backend_ops *ops = r->c->ops;
-	struct db_val p[2] = { db_text(r->items[0].name),
-	    db_text(r->items[r->nitems - 1].name) };
+	char lo[16], hi[16];
+	struct spoolname sn;
+	struct db_val p[2];
+
+	if (spoolname_parse(r->items[r->nitems - 1].name, &sn, err,
+	    errlen) == -1)
+		return DB_RETRY;
+	snprintf(lo, sizeof(lo), "%.10s", r->items[0].name);
+	snprintf(hi, sizeof(hi), "%010lld", (long long)sn.sec + 1);
+	p[0] = db_text(lo);
+	p[1] = db_text(hi);
 
 	for (size_t i = 0; i < r->nitems; i++)
 		r->items[i].state = IT_PENDING;
@@ -268,12 +289,91 @@ apply_one(struct run *r, struct item *it, int64_t now, char *err,
     size_t errlen)
 {
 	struct db_val p[2] = { db_text(it->name), db_int(now) };
-	int rc;
+	struct item *d = it->pair >= 0 ? &r->items[it->pair] : NULL;
+	int rc, done = 0;
 
-	if ((rc = apply_event(&r->c->ax, &it->row, err, errlen)) != DB_OK)
+	if (d != NULL && d->state == IT_PENDING &&
+	    (rc = apply_pair(&r->c->ax, &it->row, &d->row, &done, err,
+	    errlen)) != DB_OK)
+		return rc;
+	if (done)
+		d->via_pair = 1;
+	else if (!it->via_pair && (rc = apply_event(&r->c->ax, &it->row, err,
+	    errlen)) != DB_OK)
 		return rc;
 	return r->c->ops->exec(r->c->db, sql_ledger_add, p, 2, NULL, err,
 	    errlen);
+}
+
+/* Session events with the same instance, connect time and cn. */
+static int
+loose_cmp(const void *a, const void *b, void *ctx)
+{
+	const struct item *items = ctx;
+	long i = *(const long *)a, j = *(const long *)b;
+	const struct ev_row *x = &items[i].row, *y = &items[j].row;
+	int c;
+
+	if (x->connect_time != y->connect_time)
+		return x->connect_time < y->connect_time ? -1 : 1;
+	if (x->inst_port != y->inst_port)
+		return x->inst_port < y->inst_port ? -1 : 1;
+	if (x->cn.len != y->cn.len)
+		return x->cn.len < y->cn.len ? -1 : 1;
+	if ((c = memcmp(x->cn.s, y->cn.s, x->cn.len)) != 0 ||
+	    (c = strcmp(x->inst_name.s, y->inst_name.s)) != 0 ||
+	    (c = strcmp(x->inst_proto.s, y->inst_proto.s)) != 0)
+		return c;
+	return i < j ? -1 : i > j;
+}
+
+/*
+ * Finds the connects whose disconnect is in the same batch, with no other
+ * event of that instance, connect time and common name between them and
+ * no status snapshot: apply_pair() writes each such session once, closed
+ * (a backlog drain is mostly short sessions).  Other events apply alone.
+ */
+static void
+plan_pairs(struct run *r)
+{
+	size_t n = 0, nstatus = 0;
+	long *idx;
+	size_t *before;	/* status snapshots before each item */
+
+	for (size_t i = 0; i < r->nitems; i++) {
+		r->items[i].pair = -1;
+		r->items[i].via_pair = 0;
+	}
+	idx = calloc(r->nitems, sizeof(*idx));
+	before = calloc(r->nitems, sizeof(*before));
+	if (idx == NULL || before == NULL)
+		goto out;	/* pairs only save work: go without */
+	for (size_t i = 0; i < r->nitems; i++) {
+		const struct item *it = &r->items[i];
+		before[i] = nstatus;
+		if (it->row.type == EV_STATUS)
+			nstatus++;
+		else if (it->state == IT_PENDING)
+			idx[n++] = (long)i;
+	}
+	qsort_r(idx, n, sizeof(*idx), loose_cmp, r->items);
+	for (size_t k = 0; k + 1 < n; k++) {
+		struct item *c = &r->items[idx[k]], *d = &r->items[idx[k + 1]];
+		long a = idx[k], b = idx[k + 1];
+		idx[k + 1] = a;	/* compare the same key, not the index */
+		int same = loose_cmp(&idx[k], &idx[k + 1], r->items) == 0;
+		idx[k + 1] = b;
+		if (same && c->row.type == EV_CONNECT &&
+		    d->row.type == EV_DISCONNECT &&
+		    c->row.src_port == d->row.src_port &&
+		    c->row.src_ip.len == d->row.src_ip.len &&
+		    memcmp(c->row.src_ip.s, d->row.src_ip.s,
+		    c->row.src_ip.len) == 0 && before[a] == before[b])
+			c->pair = b;
+	}
+out:
+	free(idx);
+	free(before);
 }
 
 static void
@@ -298,6 +398,7 @@ batch_plain(struct run *r, int64_t now, size_t *bad, char *err,
 		return rc;
 	if ((rc = ledger_mark(r, err, errlen)) != DB_OK)
 		goto fail;
+	plan_pairs(r);
 	for (size_t i = 0; i < r->nitems; i++) {
 		if (r->items[i].state != IT_PENDING)
 			continue;
@@ -327,6 +428,11 @@ batch_isolated(struct run *r, int64_t now, char *err, size_t errlen)
 		return rc;
 	if ((rc = ledger_mark(r, err, errlen)) != DB_OK)
 		goto fail;
+	/* One event per savepoint: a pair would hide which one failed. */
+	for (size_t i = 0; i < r->nitems; i++) {
+		r->items[i].pair = -1;
+		r->items[i].via_pair = 0;
+	}
 	for (size_t i = 0; i < r->nitems; i++) {
 		struct item *it = &r->items[i];
 
@@ -492,7 +598,7 @@ take(struct run *r, const struct spool_entry *e)
 		put_aside(r, r->d->newd, "new", e->name, kind);
 		return 0;
 	}
-	switch (spool_file_read(r->d->newd, e->name, &sn, &r->buf, &it->ev,
+	switch (spool_file_read(r->d->newd, e->name, &sn, &r->buf, &r->ev,
 	    err, sizeof(err))) {
 	case SF_OK:
 		break;
@@ -509,10 +615,10 @@ take(struct run *r, const struct spool_entry *e)
 		return -1;
 	}
 	/* A status snapshot is parsed here, once, outside the transaction. */
-	if ((sn.type == EV_STATUS ? status_prepare(&it->ev, &sn, r->cfg,
-	    &it->row, err, sizeof(err)) : apply_prepare(&it->ev, &sn,
+	if ((sn.type == EV_STATUS ? status_prepare(&r->ev, &sn, r->cfg,
+	    &it->row, err, sizeof(err)) : apply_prepare(&r->ev, &sn,
 	    &it->row, err, sizeof(err))) == -1) {
-		event_free(&it->ev);
+		event_free(&r->ev);
 		snprintf(reason, sizeof(reason), "cannot apply: %s", err);
 		put_aside(r, r->d->newd, "new", e->name, reason);
 		return 0;
@@ -523,9 +629,41 @@ take(struct run *r, const struct spool_entry *e)
 		status_report(r->lg, reason, &it->row);
 		r->status_bytes += status_weight(&it->row);
 	}
+	/*
+	 * The batch keeps the row, not the file's parse (2 KiB and more):
+	 * its texts are copied out, and a snapshot keeps its own parse.
+	 */
+	if (apply_row_own(&it->row) == -1) {
+		event_free(&r->ev);
+		status_release(&it->row);
+		log_msg(r->lg, LOG_ERR, "unable to read %s/new/%s: out of "
+		    "memory", r->d->path, e->name);
+		r->ioerr = 1;
+		r->res->kept++;
+		return -1;
+	}
+	it->status_ev = NULL;
+	if (sn.type == EV_STATUS &&
+	    (it->status_ev = malloc(sizeof(*it->status_ev))) != NULL) {
+		/* The snapshot points into its event: the item keeps it. */
+		*it->status_ev = r->ev;
+		memset(&r->ev, 0, sizeof(r->ev));
+	}
+	event_free(&r->ev);
+	if (sn.type == EV_STATUS && it->status_ev == NULL) {
+		status_release(&it->row);
+		apply_row_release(&it->row);
+		log_msg(r->lg, LOG_ERR, "unable to read %s/new/%s: out of "
+		    "memory", r->d->path, e->name);
+		r->ioerr = 1;
+		r->res->kept++;
+		return -1;
+	}
 	it->name = e->name;
 	it->state = IT_PENDING;
 	it->reason = NULL;
+	it->pair = -1;
+	it->via_pair = 0;
 	r->nitems++;
 	return 0;
 }
@@ -622,10 +760,12 @@ flush_run(const struct config *cfg, const struct logger *lg,
 		    (unsigned long long)res->already,
 		    (unsigned long long)res->quarantined,
 		    (unsigned long long)res->kept);
-	log_msg(lg, LOG_DEBUG, "%llu transactions; disconnects: %llu "
+	log_msg(lg, LOG_DEBUG, "%llu transactions; %llu sessions written "
+	    "closed at once; disconnects: %llu "
 	    "floated, %llu without a connect, %llu for closed sessions; "
 	    "%llu updates without an open session",
 	    (unsigned long long)res->batches,
+	    (unsigned long long)res->st.connects_paired,
 	    (unsigned long long)res->st.disconnects_floated,
 	    (unsigned long long)res->st.disconnects_unmatched,
 	    (unsigned long long)res->st.disconnects_ignored,

@@ -41,9 +41,9 @@
  * With all_or_nothing a line matching several sessions rejects the
  * whole snapshot; any statement the database refuses rejects it too.
  * Returns DB_OK, DB_RETRY or DB_REJECT with the reason in err.  Cost:
- * one SELECT of the candidate sessions, one UPDATE per client (by id,
- * no answer needed: pipelined where the backend can), one for the
- * absent ones.
+ * one SELECT of the candidate sessions, one UPDATE per 12 clients (by
+ * id, one prepared text, no answer needed: pipelined where the backend
+ * can), one UPDATE for the absent ones.
  *
  * status_report() and status_log_stats() are for the flush loop, which
  * logs: the refused lines (count at LOG_NOTICE; each one's reason and

@@ -205,15 +205,15 @@ read_inotify(struct watch *w)
 			} else if (ev->mask & (IN_MOVED_TO | IN_CLOSE_WRITE)) {
 				count++;
 			}
-			if (ev->wd == w->wd && ev->wd != -1 &&
-			    (ev->mask & IN_IGNORED)) {
-				/* new/ was removed or moved away. */
-				w->wd = -1;
-				log_msg(w->log, LOG_ERR, "unable to watch "
-				    "%s/new: the directory went away; "
-				    "retrying at every rescan", w->spooldir);
-				count++;
-			}
+			/*
+			 * new/ was removed, moved or unmounted: the open
+			 * spool descriptors now name a directory the hook no
+			 * longer writes to.  Only a fresh start sees the new
+			 * one (systemd restarts the service).
+			 */
+			if (ev->wd == w->wd && ev->wd != -1 && (ev->mask &
+			    (IN_IGNORED | IN_DELETE_SELF | IN_MOVE_SELF)))
+				w->lost = 1;
 			p += sizeof(*ev) + ev->len;
 		}
 	}
@@ -233,13 +233,14 @@ do_reload(struct watch *w, const struct watch_ops *ops, void *ctx)
 		return -1;
 	w->p = p;
 	w->spooldir = dir;
-	if (n < 0 || (size_t)n >= sizeof(old) || strcmp(dir, old) != 0 ||
-	    w->wd == -1) {
+	if (n < 0 || (size_t)n >= sizeof(old) || strcmp(dir, old) != 0) {
 		if (w->wd != -1)
 			inotify_rm_watch(w->ifd, w->wd);
 		w->wd = -1;
-		if (add_watch(w, err, sizeof(err)) == -1)
+		if (add_watch(w, err, sizeof(err)) == -1) {
 			log_msg(w->log, LOG_ERR, "%s", err);
+			w->lost = 1;
+		}
 	}
 	return 0;
 }
@@ -277,9 +278,6 @@ watch_run(struct watch *w, const struct watch_ops *ops, void *ctx, char *err,
 			dirty_since = min64(dirty_since, now);
 		}
 		if (now >= next_rescan) {
-			if (w->wd == -1 && add_watch(w, err, errlen) == 0)
-				log_msg(w->log, LOG_INFO, "watching %s/new "
-				    "again", w->spooldir);
 			next_rescan = now + w->p.rescan_ms;
 			dirty_since = min64(dirty_since, now);
 		}
@@ -361,6 +359,11 @@ watch_run(struct watch *w, const struct watch_ops *ops, void *ctx, char *err,
 				arrived += n;
 				dirty_since = min64(dirty_since, mono_ms());
 			}
+		}
+		if (w->lost) {
+			snprintf(err, errlen, "%s/new was removed or replaced",
+			    w->spooldir);
+			return -1;
 		}
 	}
 	return 0;

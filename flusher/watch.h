@@ -10,7 +10,9 @@
  *    lands during that pass still wakes the loop.  inotify events only
  *    mark the spool dirty: every pass lists new/ itself, so a lost or
  *    coalesced event (IN_Q_OVERFLOW) costs nothing but a rescan.  A
- *    rescan also runs every rescan_ms as a backstop.
+ *    rescan also runs every rescan_ms as a backstop.  When new/ itself
+ *    is removed or replaced the loop ends with -1: the open spool would
+ *    no longer be the one the hook writes to.
  *  - Coalescing: a pass starts at once when the previous one began at
  *    least latency_ms ago (an event on a quiet spool is applied at once);
  *    otherwise it waits until then, or until inotify reported batch_size
@@ -28,8 +30,8 @@
  * Ownership: struct watch is the caller's; watch_open() fills it,
  * watch_close() releases the descriptors and restores the signal mask.
  * Return: 0, or -1 with a reason in err.  watch_run() returns 0 after
- * SIGTERM/SIGINT, -1 when a callback reported WATCH_FATAL or the loop
- * itself failed.
+ * SIGTERM/SIGINT, -1 when a callback reported WATCH_FATAL, new/ went
+ * away, or the loop itself failed.
  */
 #ifndef OVPNLOG_WATCH_H
 #define OVPNLOG_WATCH_H
@@ -74,7 +76,8 @@ struct watch_ops {
 
 struct watch {
 	int			 ifd;		/* inotify */
-	int			 wd;		/* watch on new/, -1 if lost */
+	int			 wd;		/* watch on new/ */
+	int			 lost;		/* new/ went away */
 	int			 sfd;		/* signalfd */
 	sigset_t		 oldmask;
 	const char		*spooldir;

@@ -5,11 +5,15 @@
 # go to build/fuzz/.  Each target ends with one line:
 #   fuzz-result NAME ok runs=N corpus=N secs=S
 #   fuzz-result NAME FAIL build|finding artifact=PATH log=PATH
+# fuzz/NAME.flags: extra sources and libraries (paths relative to the top
+# directory); fuzz/NAME.seeds: extra seed directories there, one a line
+# (the tests' own inputs, so that new golden files seed the fuzzer too).
 # All targets run; the exit status is non-zero if any of them failed.
 # A finding is fixed, then its artifact copied into fuzz/seeds/NAME/ as a
 # regression seed.
 set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd)
+cd "$TOP" || exit 1	# NAME.flags name sources relative to the top
 secs=${1:-20}
 shift || true
 out="$TOP/build/fuzz"
@@ -44,6 +48,11 @@ for src in "${targets[@]}"; do
 	mkdir -p "$corpus"
 	seeds="$TOP/fuzz/seeds/$name"
 	[ -d "$seeds" ] || seeds=""
+	if [ -f "$TOP/fuzz/$name.seeds" ]; then
+		while read -r s; do
+			[ -n "$s" ] && [ -d "$TOP/$s" ] && seeds="$seeds $TOP/$s"
+		done <"$TOP/fuzz/$name.seeds"
+	fi
 	echo "fuzz: $name for ${secs}s"
 	rm -f "$out/$name"-crash-* "$out/$name"-leak-* "$out/$name"-timeout-* \
 		"$out/$name"-oom-* "$out/$name"-slow-unit-*

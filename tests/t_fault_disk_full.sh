@@ -13,7 +13,7 @@
 . "$TOP/tests/lib/flush.sh"
 . "$TOP/tests/lib/invariants.sh"
 if [ "$(id -u)" != 0 ]; then
-	fail "disk full: runs as root (it mounts a tmpfs)"; done_testing
+	echo "ok - # SKIP needs root (it mounts a tmpfs)"; done_testing
 fi
 
 NHOOK=${FAULT_DISKFULL_HOOKS:-300}
@@ -86,7 +86,9 @@ inv_record "$MNT/new"
 bad=0
 for f in "$MNT"/new/*; do
 	[ -e "$f" ] || continue
-	"$EVDUMP" "$f" >/dev/null 2>"$T/evdump.err" || { bad=$((bad + 1)); diag "partial: $f: $(cat "$T/evdump.err")"; }
+	"$EVDUMP" "$f" >/dev/null 2>"$T/evdump.err" || {
+		bad=$((bad + 1))
+		[ "$bad" -le 3 ] && diag "partial: $(cat "$T/evdump.err")"; }
 done
 is "no partial file in new/ (every file parses)" "$bad" 0
 is "new/ holds exactly the events of the hooks that spooled" \

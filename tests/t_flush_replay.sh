@@ -36,6 +36,21 @@ for b in $TEST_BACKENDS; do
 		"$(backend_sql "$b" "$INI" "SELECT COUNT(*), COUNT(disconnect_time) FROM session")" \
 		"$(grep -c '\.connect$' "$T/dump1")|$(grep -c '\.connect$' "$T/dump1")"
 
+	# A batch writes a session whose connect and disconnect it holds
+	# as one closed row: the same rows as one event per transaction.
+	flush_env "$b" "one_$b"
+	mkev -n 1500 -U 7 -s 11 "$SP"
+	"$OVPNLOG" -c "$INI" flush -b 1 >/dev/null 2>&1
+	is "$b: the same events one per transaction: exit 0" "$?" 0
+	if cmp -s <(dump_rows "$b" "$INI" | cut -d'|' -f2- | sort) \
+	    <(cut -d'|' -f2- "$T/dump1" | sort); then
+		ok "$b: ... give the same rows as batches with whole sessions"
+	else
+		fail "$b: ... give the same rows as batches with whole sessions"
+		diff <(dump_rows "$b" "$INI" | cut -d'|' -f2- | sort) \
+			<(cut -d'|' -f2- "$T/dump1" | sort) | head -5 | sed 's/^/# /'
+	fi
+
 	# Two flushers at once.
 	flush_env "$b" "two_$b"
 	mkev -n 4000 -s 12 "$SP"

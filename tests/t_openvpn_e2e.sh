@@ -5,7 +5,10 @@
 # hook recorded (CN, username, real address and port, VPN addresses,
 # connect time = time_unix, disconnect time = time_unix + time_duration,
 # bytes), whatever happened in between: a graceful server stop with
-# clients connected, the database down for the whole scenario.
+# clients connected, the database down for the whole scenario.  With the
+# server's status file configured, snapshots update duration and bytes
+# while the clients are connected; a server killed with SIGKILL and
+# restarted leaves its old sessions closed as inferred.
 . "$TOP/tests/lib/common.sh"
 . "$TOP/tests/lib/backend.sh"
 . "$TOP/tests/lib/openvpn.sh"
@@ -139,6 +142,23 @@ common_rows() {
 	    "$(backend_sql "$b" "$ini" "SELECT count(*) FROM applied_event")" 4
 }
 
+# status_section: the running server's status file in the INI, for the
+# instance the hook reports ("", proto, port).
+status_section() {
+	printf '\n[instance srv]\nname =\nport = %s\nprotocol = %s\nstatus_file = %s\n' \
+	    "$OVPN_PORT" "$OVPN_PROTO" "$OVPN_STATUS" >>"$INI"
+}
+status_time() { awk -F'[,\t]' '$1 == "TIME" { print $NF }' "$OVPN_STATUS" 2>/dev/null; }
+status_lists() { [ "$(grep -c '^CLIENT_LIST' "$OVPN_STATUS" 2>/dev/null)" = "$1" ]; }
+# status_after T: until the status file is newer than T and lists 2 clients.
+status_after() { _sa_t=$1; wait_until 5 _status_newer; }
+_status_newer() { local t; t=$(status_time); [ "${t:-0}" -gt "$_sa_t" ] && status_lists 2; }
+# live_row B INI CN: disconnect_time|duration|bytes_in|bytes_out|last_update
+live_row() {
+	backend_sql "$1" "$2" "SELECT disconnect_time, duration, bytes_in,
+	    bytes_out, last_update FROM session WHERE cn = $(sqlq "$3")"
+}
+
 for B in $TEST_BACKENDS; do
 	t0=$SECONDS
 
@@ -192,6 +212,70 @@ for B in $TEST_BACKENDS; do
 		check "$tag: server stops" ovpn_server_stop
 	fi
 	[ "${DB_DOWN:-0}" = 1 ] && db_up "$B"
+
+	# 4. Status file: live duration and byte updates while connected,
+	#    then the real disconnects win.
+	tag=$B-status
+	if new_db "$B" "$tag" && ovpn_server_start "$tag" tcp 3; then
+		status_section
+		check "$tag: '$CN1' connects" ovpn_client_start "$CN1" alice pw-alice
+		check "$tag: '$CN2' connects" ovpn_client_start "$CN2"
+		check "$tag: traffic through the tunnel" ovpn_ping_from "$CN1" -c 4 -s 1000
+		check "$tag: the status file is rewritten and lists both" status_after "$(date +%s)"
+		snapshot "$tag"
+		is "$tag: flush exits 0" "$(flush "$B" "$INI")" 0
+		live=$(live_row "$B" "$INI" "$CN1")
+		check "$tag: open session with bytes and duration from the status file ($live)" \
+		    awk -F'|' '$1 == "" && $2 >= 0 && $3 >= 4000 && $4 >= 4000 && $5 > 0 { ok = 1 } END { exit !ok }' <<<"$live"
+		check "$tag: more traffic" ovpn_ping_from "$CN1" -c 4 -s 1000
+		check "$tag: the status file is rewritten" status_after "$(date +%s)"
+		is "$tag: flush exits 0" "$(flush "$B" "$INI")" 0
+		live2=$(live_row "$B" "$INI" "$CN1")
+		check "$tag: a later snapshot raises bytes and last_update ($live -> $live2)" \
+		    awk -F'|' -v a="$live" 'BEGIN { split(a, o, "|") }
+			$1 == "" && $3 >= o[3] + 4000 && $4 >= o[4] + 4000 && $5 > o[5] &&
+			$2 > o[2] { ok = 1 } END { exit !ok }' <<<"$live2"
+		check "$tag: '$CN1' stops (SIGTERM)" ovpn_client_stop "$CN1"
+		check "$tag: '$CN2' leaves (management client-kill)" ovpn_client_kill_mgmt "$CN2"
+		check "$tag: 2 disconnect events spooled" ovpn_wait_events disconnect 2
+		snapshot "$tag"
+		is "$tag: flush exits 0" "$(flush "$B" "$INI")" 0
+		expect_row "$tag" "$B" "$INI" "$CN1"
+		expect_row "$tag" "$B" "$INI" "$CN2"
+		check "$tag: server stops" ovpn_server_stop
+	fi
+
+	# 5. The server killed with SIGKILL with clients connected (no
+	#    client-disconnect), then restarted: the clients' new connects
+	#    carry a newer daemon_start_time and close the old sessions as
+	#    inferred at their last-seen time.
+	tag=$B-kill9
+	if new_db "$B" "$tag" && ovpn_server_start "$tag" tcp 2; then
+		status_section
+		check "$tag: '$CN1' connects" ovpn_client_start "$CN1" alice pw-alice
+		check "$tag: '$CN2' connects" ovpn_client_start "$CN2"
+		check "$tag: traffic through the tunnel" ovpn_ping_from "$CN1"
+		check "$tag: the status file lists both" status_after "$(date +%s)"
+		is "$tag: flush exits 0" "$(flush "$B" "$INI")" 0
+		old_pid=$(ovpn_server_pid)
+		check "$tag: server killed with SIGKILL" ovpn_server_kill
+		is "$tag: no disconnect hook ran" "$(ovpn_events disconnect | wc -l)" 0
+		sleep 1	# a new daemon_start_time (seconds)
+		check "$tag: server restarted" ovpn_server_start "$tag" tcp 2
+		check "$tag: both clients reconnect by themselves" ovpn_wait_events connect 2 30
+		is "$tag: flush exits 0" "$(flush "$B" "$INI")" 0
+		is "$tag: the two old sessions are closed as inferred, at their last-seen time" \
+		    "$(backend_sql "$B" "$INI" "SELECT COUNT(*) FROM session WHERE end_reason = 'inferred'
+			AND daemon_pid = $old_pid AND disconnect_time = last_update
+			AND duration = disconnect_time - connect_time")" 2
+		is "$tag: the two new ones are open" \
+		    "$(backend_sql "$B" "$INI" "SELECT COUNT(*) FROM session WHERE disconnect_time IS NULL
+			AND daemon_pid = $(ovpn_server_pid)")" 2
+		is "$tag: the instance holds the new incarnation" \
+		    "$(backend_sql "$B" "$INI" "SELECT daemon_pid FROM instance")" "$(ovpn_server_pid)"
+		ovpn_client_stop "$CN1"; ovpn_client_stop "$CN2"
+		check "$tag: server stops" ovpn_server_stop
+	fi
 	diag "$B: scenarios took $((SECONDS - t0)) s"
 done
 

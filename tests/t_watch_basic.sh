@@ -67,6 +67,26 @@ for B in $TEST_BACKENDS; do
 	check "$B: no error in the watcher's log" eval "! grep -q 'error' '$WT_LOG'"
 done
 
+# new/ replaced under a running watcher (e.g. the spool recreated): it
+# would keep reading the old directory, so it exits 74 and systemd starts
+# it again on the new one; no file is touched.
+wt_setup sqlite wbgone || fail "set up"
+check "new/ replaced: watch starts" wt_start
+wt_hook gone-1
+check "new/ replaced: an event is applied first" wt_wait_rows 1 5
+mv "$WT_SPOOL/new" "$WT_SPOOL/new.old"
+mkdir "$WT_SPOOL/new"
+wt_hook gone-2
+for i in $(seq 1 50); do kill -0 "$WT_PID" 2>/dev/null || break; sleep 0.1; done
+wait "$WT_PID"; rc=$?
+is "new/ replaced: the watcher exits 74" "$rc" 74
+check "new/ replaced: and says why" grep -q 'new was removed or replaced' "$WT_LOG"
+is "new/ replaced: the event in the new directory is kept" "$(wt_new)" 1
+check "new/ replaced: started again, it applies it" wt_start
+check "new/ replaced: ... the event is in the database" wt_wait_rows 2 5
+wt_stop TERM
+is "new/ replaced: SIGTERM: exit 0" "$WT_RC" 0
+
 # Usage and config errors.
 "$OVPNLOG" -c "$WT_INI" watch --bogus >/dev/null 2>&1
 is "watch --bogus: exit 64" "$?" 64

@@ -72,11 +72,10 @@ add(struct snap *s, char sep, const char *const *fields, size_t n)
 /* Snapshot tag (A or B) with n clients at time t, padded by pads[]. */
 static void
 build(struct snap *s, char sep, char tag, int n, int64_t t,
-    const int *pads)
+    int64_t connected, const int *pads)
 {
 	char title[256], tm[64], cn[32], addr[48], vpn[24], bin[24], bout[24],
 	    since[24], user[64], id[16], la[24];
-	int64_t connected = t - 100;
 
 	memset(s, 0, sizeof(*s));
 	snprintf(title, sizeof(title), "OpenVPN 2.6.14 statuswriter %c %.*s",
@@ -238,11 +237,11 @@ main(int argc, char **argv)
 		    "FILE A_OUT B_OUT\n");
 		return EX_USAGE;
 	}
-	build(&a, sep, 'A', 3, t, pa);
+	build(&a, sep, 'A', 3, t, t - 100, pa);
 	for (int try = 0; try < 100000 && !found; try++) {
 		for (int i = 0; i < 16; i++)
 			pb[i] = (int)(rnd() % 40);
-		build(&b, sep, 'B', 6, t + 30, pb);
+		build(&b, sep, 'B', 6, t + 30, t - 100, pb);
 		found = apart(&a, &b, sep) && apart(&b, &a, sep);
 	}
 	if (!found) {

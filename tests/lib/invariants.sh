@@ -94,7 +94,7 @@ inv_check() {
 	find "$sp/failed" -mindepth 1 -maxdepth 1 -name '*.reason' -size +0 \
 		-printf '%f\n' | sed 's/\.reason$//' | sort >"$d/reasons"
 	cut -d'|' -f1 "$d/facts" | grep -vx -- '-' | sort >"$d/named"
-	sort "$d/ledger" "$d/failed" >"$d/seen"
+	sort -u "$d/ledger" "$d/failed" >"$d/seen"
 	comm -12 "$d/ledger" "$d/failed" >"$d/both"
 	comm -23 "$d/named" "$d/seen" >"$d/neither"
 	comm -13 "$d/named" "$d/seen" >"$d/extra"

@@ -93,11 +93,12 @@ status_ini() {
 }
 
 down_ini() {
+	local db='/^\[database\]/,/^\[/'
 	case $1 in
-	sqlite) sed "s|^path = .*|path = $T/no-such-dir/db.sqlite|" "$2" ;;
-	postgresql) sed "s|^port = .*|port = 1|" "$2" ;;
-	mysql) sed -e "s|^host = .*|host = $T/no-such-dir/mysql.sock|" \
-		-e "s|^port = .*|port = 1|" "$2" ;;
+	sqlite) sed "$db s|^path = .*|path = $T/no-such-dir/db.sqlite|" "$2" ;;
+	postgresql) sed "$db s|^port = .*|port = 1|" "$2" ;;
+	mysql) sed -e "$db s|^host = .*|host = $T/no-such-dir/mysql.sock|" \
+		-e "$db s|^port = .*|port = 1|" "$2" ;;
 	esac >"$3"
 	chmod 600 "$3"
 }

@@ -6,7 +6,7 @@
 #                     DB_LINES are added to [database] (e.g. "busy_timeout =
 #                     200ms"), FLUSH_LINES form a [flush] section,
 #                     schema created; sets WT_SPOOL, WT_INI, WT_B
-#   wt_start [ARGS]   starts `ovpnlog -c $WT_INI watch ARGS` in the
+#   wt_start [ARGS]   starts `ovpnlog $WT_GLOBAL -c $WT_INI watch ARGS` in the
 #                     background (log $T/watch.N.log), waits until it says
 #                     it is watching; sets WT_PID, WT_LOG
 #   wt_stop [SIG]     sends SIG (default TERM), waits; WT_RC = exit status
@@ -39,7 +39,7 @@ wt_setup() {
 wt_start() {
 	_wt_n=$((_wt_n + 1))
 	WT_LOG=$T/watch.$_wt_n.log
-	"$OVPNLOG" -c "$WT_INI" watch "$@" 2>"$WT_LOG" &
+	"$OVPNLOG" ${WT_GLOBAL:-} -c "$WT_INI" watch "$@" 2>"$WT_LOG" &
 	WT_PID=$!
 	at_exit _wt_kill
 	local i
