@@ -307,11 +307,8 @@ apply_one(struct run *r, struct item *it, int64_t now, char *err,
 
 /* Session events with the same instance, connect time and cn. */
 static int
-loose_cmp(const void *a, const void *b, void *ctx)
+loose_key_cmp(const struct ev_row *x, const struct ev_row *y)
 {
-	const struct item *items = ctx;
-	long i = *(const long *)a, j = *(const long *)b;
-	const struct ev_row *x = &items[i].row, *y = &items[j].row;
 	int c;
 
 	if (x->connect_time != y->connect_time)
@@ -324,7 +321,18 @@ loose_cmp(const void *a, const void *b, void *ctx)
 	    (c = strcmp(x->inst_name.s, y->inst_name.s)) != 0 ||
 	    (c = strcmp(x->inst_proto.s, y->inst_proto.s)) != 0)
 		return c;
-	return i < j ? -1 : i > j;
+	return 0;
+}
+
+/* By that key, then in batch order. */
+static int
+loose_cmp(const void *a, const void *b, void *ctx)
+{
+	const struct item *items = ctx;
+	long i = *(const long *)a, j = *(const long *)b;
+	int c = loose_key_cmp(&items[i].row, &items[j].row);
+
+	return c != 0 ? c : i < j ? -1 : i > j;
 }
 
 /*
@@ -360,9 +368,7 @@ plan_pairs(struct run *r)
 	for (size_t k = 0; k + 1 < n; k++) {
 		struct item *c = &r->items[idx[k]], *d = &r->items[idx[k + 1]];
 		long a = idx[k], b = idx[k + 1];
-		idx[k + 1] = a;	/* compare the same key, not the index */
-		int same = loose_cmp(&idx[k], &idx[k + 1], r->items) == 0;
-		idx[k + 1] = b;
+		int same = loose_key_cmp(&c->row, &d->row) == 0;
 		if (same && c->row.type == EV_CONNECT &&
 		    d->row.type == EV_DISCONNECT &&
 		    c->row.src_port == d->row.src_port &&

@@ -96,6 +96,37 @@ for b in $TEST_BACKENDS; do
 	is "$b: db-update sets duration, bytes and last_update; an older one is ignored" \
 		"$(rows "$b" "s.cn = 'upd'" | cut -d'|' -f10-13,23,24)" \
 		"|100|100|200|1795793100|"
+
+	# A row a status snapshot created before the connect was replayed:
+	# the connect fills it in, one row; a disconnect closes a row a
+	# snapshot closed as inferred (a real disconnect wins); a second
+	# disconnect for a closed session (another event id, same content)
+	# changes nothing.
+	backend_sql "$b" "$INI" "INSERT INTO session (instance_id,
+		connect_time, src_ip, src_port, cn, bytes_in, bytes_out,
+		last_update, origin) VALUES (1, 1795794000, '127.0.0.1', 5001,
+		'snap', 10, 20, 1795794060, 'status');
+		INSERT INTO session (instance_id, connect_time, src_ip, src_port,
+		cn, disconnect_time, duration, last_update, end_reason, origin)
+		VALUES (1, 1795795000, '127.0.0.1', 6001, 'inferred', 1795795030,
+		30, 1795795030, 'inferred', 'connect')" >/dev/null
+	hook_fixture "$SP" "$c1" time_unix=1795794000 trusted_port=5001 common_name=snap
+	hook_fixture "$SP" "$d1" time_unix=1795795000 trusted_port=6001 common_name=inferred time_duration=90
+	"$OVPNLOG" -c "$INI" flush >"$T/out" 2>&1
+	is "$b: flush of events meeting existing rows exits 0" "$?" 0
+	is "$b: a connect fills the row a status snapshot created" \
+		"$(rows "$b" "s.cn = 'snap'" | cut -d'|' -f4-8,12-15,23-25)" \
+		"1795794000|127.0.0.1|5001|snap|10.99.0.2|10|20|alice|2.6.14|1795794060||status"
+	is "$b: a disconnect wins over an inferred close" \
+		"$(rows "$b" "s.cn = 'inferred'" | cut -d'|' -f10,11,14,23-25)" \
+		"1795795090|90|alice|1795795090|disconnect|connect"
+	before=$(rows "$b" "1 = 1")
+	hook_fixture "$SP" "$d1" time_unix=1795795000 trusted_port=6001 common_name=inferred time_duration=500 bytes_received=1
+	"$OVPNLOG" -c "$INI" -v flush >"$T/out" 2>&1
+	is "$b: a second disconnect of a closed session exits 0" "$?" 0
+	is "$b: ... and changes no row" "$(rows "$b" "1 = 1")" "$before"
+	check "$b: ... and is counted as for a closed session" \
+		grep -q "1 for closed sessions" "$T/out"
 	cat "$T/out" | sed 's/^/# /'
 done
 done_testing
