@@ -4,7 +4,9 @@
 # update) changes nothing; a session closed by a disconnect is never
 # touched; create-missing on and off; refused client lines are counted,
 # shown with -v (escaped) and keep absent sessions open; all-or-nothing
-# quarantines such a snapshot and applies nothing of it.
+# quarantines such a snapshot and applies nothing of it; a status event
+# whose text is not a complete snapshot is quarantined with the parser's
+# reason.
 . "$TOP/tests/lib/common.sh"
 . "$TOP/tests/lib/backend.sh"
 . "$TOP/tests/lib/flush.sh"
@@ -149,5 +151,24 @@ for b in $TEST_BACKENDS; do
 		"$(srow "$b" "$INI" gina $((N + 711)))" "|89|71|72|$((N + 800))||connect"
 	is "$b: ... and no session is created for them" \
 		"$(backend_sql "$b" "$INI" "SELECT COUNT(*) FROM session WHERE cn IN ('frank', 'gina')")" 2
+
+	# Events the hook never writes: quarantined with the parser's reason.
+	status_v2 "$T/s" $((N + 900)) "alice|$A|10.99.0.2|1|1|$((N + 1))"
+	head -n -1 "$T/s" >"$T/torn"
+	ev() { "$BUILD/tests/evwrite" "$SP/new/$1.000000000.1.$2.status" type=status \
+		instance_name=main instance_proto=udp instance_port=1194 "${@:3}"; }
+	ev $((N + 900)) aaaa0001 status_time=$((N + 900)) status_text=@"$T/torn"
+	ev $((N + 900)) aaaa0002 status_time=$((N + 901)) status_text=@"$T/s"
+	flush
+	is "$b: a torn status_text and a wrong status_time: both quarantined (exit 65)" \
+		"$?|$(nfiles "$SP/new")" "65|0"
+	check "$b: ... the first with the parser's reason" grep -q \
+		"cannot apply: status_text is not a complete status snapshot: incomplete snapshot (no END line): torn read?" \
+		"$SP/failed/$((N + 900)).000000000.1.aaaa0001.status.reason"
+	check "$b: ... the second because it is not the TIME line's" grep -q \
+		"status_time is not the TIME line's time $((N + 900))" \
+		"$SP/failed/$((N + 900)).000000000.1.aaaa0002.status.reason"
+	is "$b: ... and nothing of them applied" "$(srow "$b" "$INI" alice $((N + 1)))" \
+		"|799|2100|3100|$((N + 800))||connect"
 done
 done_testing
