@@ -97,7 +97,7 @@ cmd_sessions(struct cli *cli, int argc, char **argv)
 	};
 	struct qopts qo;
 	struct qdb q;
-	struct session_list sl;
+	int64_t nrows = 0;
 	struct db_val p[SESSIONS_MAX_PARAMS];
 	char sql[2048], err[512];
 	const char *cn = NULL, *user = NULL, *inst = NULL, *since_s = NULL;
@@ -204,39 +204,10 @@ cmd_sessions(struct cli *cli, int argc, char **argv)
 		query_close(&q);
 		return ret;
 	}
-	memset(&sl, 0, sizeof(sl));
-	sl.now = qo.now;
-	sl.limit = limit;
-	if ((ret = query_instances(&q, &sl, err, sizeof(err))) != DB_OK) {
-		query_close(&q);
-		query_session_list_free(&sl);
-		return query_fail(cli, ret, "read the instances", err);
-	}
-	if ((sl.out = out_open(stdout, qo.fmt, query_session_cols,
-	    query_session_ncols, qo.utc, 0, err, sizeof(err))) == NULL) {
-		query_close(&q);
-		query_session_list_free(&sl);
-		log_msg(&cli->log, LOG_ERR, "sessions: %s", err);
-		return EX_OSERR;
-	}
-	ret = q.ops->query(q.db, sql, p, np, query_session_row, &sl, err,
-	    sizeof(err));
-	query_close(&q);
-	query_session_list_free(&sl);
-	if (ret != DB_OK) {
-		out_abort(sl.out);
-		return query_fail(cli, ret, "query the sessions", err);
-	}
-	if (sl.failed) {
-		out_abort(sl.out);
-		log_msg(&cli->log, LOG_ERR, "sessions: %s", sl.err);
-		return EX_SOFTWARE;
-	}
-	if (out_close(sl.out, err, sizeof(err)) == -1) {
-		log_msg(&cli->log, LOG_ERR, "sessions: %s", err);
-		return EX_IOERR;
-	}
-	if (limit > 0 && sl.nrows > limit)
+	if ((ret = query_print_sessions(cli, &q, "sessions", &qo, sql, p, np,
+	    limit, &nrows)) != 0)
+		return ret;
+	if (limit > 0 && nrows > limit)
 		log_msg(&cli->log, LOG_NOTICE, "showing the newest %lld "
 		    "sessions; more match (--limit 0 shows all)",
 		    (long long)limit);

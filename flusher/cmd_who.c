@@ -58,7 +58,7 @@ cmd_who(struct cli *cli, int argc, char **argv)
 	struct qopts qo;
 	struct qdb q;
 	struct addr a;
-	struct session_list sl;
+	int64_t nrows = 0;
 	struct db_val p[11];
 	char sql[2048];
 	char err[512], when[TF_BUFLEN];
@@ -125,38 +125,10 @@ cmd_who(struct cli *cli, int argc, char **argv)
 	}
 	memcpy(sql + len, who_order, sizeof(who_order));
 
-	memset(&sl, 0, sizeof(sl));
-	sl.now = qo.now;
-	if ((ret = query_instances(&q, &sl, err, sizeof(err))) != DB_OK) {
-		query_close(&q);
-		query_session_list_free(&sl);
-		return query_fail(cli, ret, "read the instances", err);
-	}
-	if ((sl.out = out_open(stdout, qo.fmt, query_session_cols,
-	    query_session_ncols, qo.utc, 0, err, sizeof(err))) == NULL) {
-		query_close(&q);
-		query_session_list_free(&sl);
-		log_msg(&cli->log, LOG_ERR, "who: %s", err);
-		return EX_OSERR;
-	}
-	ret = q.ops->query(q.db, sql, p, np, query_session_row, &sl, err,
-	    sizeof(err));
-	query_close(&q);
-	query_session_list_free(&sl);
-	if (ret != DB_OK) {
-		out_abort(sl.out);
-		return query_fail(cli, ret, "query the sessions", err);
-	}
-	if (sl.failed) {
-		out_abort(sl.out);
-		log_msg(&cli->log, LOG_ERR, "who: %s", sl.err);
-		return EX_SOFTWARE;
-	}
-	if (out_close(sl.out, err, sizeof(err)) == -1) {
-		log_msg(&cli->log, LOG_ERR, "who: %s", err);
-		return EX_IOERR;
-	}
-	if (sl.nrows == 0) {
+	if ((ret = query_print_sessions(cli, &q, "who", &qo, sql, p, np, 0,
+	    &nrows)) != 0)
+		return ret;
+	if (nrows == 0) {
 		log_msg(&cli->log, LOG_NOTICE, "no session had %s at %s",
 		    a.text, tf_format(t, qo.utc, when, sizeof(when)));
 		return 1;

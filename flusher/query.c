@@ -330,3 +330,48 @@ query_session_list_free(struct session_list *sl)
 	sl->inst = NULL;
 	sl->ninst = sl->instcap = 0;
 }
+
+int
+query_print_sessions(struct cli *cli, struct qdb *q, const char *cmd,
+    const struct qopts *qo, const char *sql, const struct db_val *p, int np,
+    int64_t limit, int64_t *nrows)
+{
+	struct session_list sl;
+	char err[512];
+	int ret;
+
+	memset(&sl, 0, sizeof(sl));
+	sl.now = qo->now;
+	sl.limit = limit;
+	if ((ret = query_instances(q, &sl, err, sizeof(err))) != DB_OK) {
+		query_close(q);
+		query_session_list_free(&sl);
+		return query_fail(cli, ret, "read the instances", err);
+	}
+	if ((sl.out = out_open(stdout, qo->fmt, query_session_cols,
+	    query_session_ncols, qo->utc, 0, err, sizeof(err))) == NULL) {
+		query_close(q);
+		query_session_list_free(&sl);
+		log_msg(&cli->log, LOG_ERR, "%s: %s", cmd, err);
+		return EX_OSERR;
+	}
+	ret = q->ops->query(q->db, sql, p, np, query_session_row, &sl, err,
+	    sizeof(err));
+	query_close(q);
+	query_session_list_free(&sl);
+	*nrows = sl.nrows;
+	if (ret != DB_OK) {
+		out_abort(sl.out);
+		return query_fail(cli, ret, "query the sessions", err);
+	}
+	if (sl.failed) {
+		out_abort(sl.out);
+		log_msg(&cli->log, LOG_ERR, "%s: %s", cmd, sl.err);
+		return EX_SOFTWARE;
+	}
+	if (out_close(sl.out, err, sizeof(err)) == -1) {
+		log_msg(&cli->log, LOG_ERR, "%s: %s", cmd, err);
+		return EX_IOERR;
+	}
+	return 0;
+}

@@ -98,4 +98,14 @@ int	query_instances(struct qdb *q, struct session_list *sl, char *err,
 int	query_session_row(void *ctx, int ncols, const struct db_val *cols);
 void	query_session_list_free(struct session_list *sl);
 
+/*
+ * Runs sql (query_session_select + WHERE/ORDER) with its np params and
+ * prints the rows (at most limit, 0 = all); closes q in every case.
+ * Returns 0, or the exit status after logging why, prefixed with cmd.
+ * *nrows gets the number of rows the query returned.
+ */
+int	query_print_sessions(struct cli *cli, struct qdb *q, const char *cmd,
+	    const struct qopts *qo, const char *sql, const struct db_val *p,
+	    int np, int64_t limit, int64_t *nrows);
+
 #endif
