@@ -11,6 +11,12 @@
 
 #define TIME_MAX	INT64_C(253402300799)	/* 9999-12-31T23:59:59Z */
 #define ABSENT		INT64_C(-1)
+/*
+ * session.duration is a 32-bit integer on PostgreSQL and MySQL: a longer
+ * session (68 years) is bad data, refused here on every backend alike
+ * rather than stored on SQLite and refused by the servers.
+ */
+#define DURATION_MAX	INT64_C(2147483647)
 
 /*
  * The unique key of a session, shared by every statement that finds one:
@@ -72,14 +78,9 @@ static const char sql_float_find[] =
 static const char sql_close_id[] =
     "UPDATE session SET " CLOSE_SET " WHERE id = ? AND " CLOSABLE;
 static const char sql_disconnect_insert[] =
-    "INSERT INTO session (instance_id, connect_time, src_ip, src_port, cn, "
-    "vpn_ip4, vpn_ip6, disconnect_time, duration, bytes_in, bytes_out, "
-    "username, client_version, client_platform, client_platform_version, "
-    "client_gui_version, cert_serial, cert_sha256, daemon_pid, "
-    "daemon_start_time, last_update, disconnect_src_ip, "
-    "disconnect_src_port, end_reason, origin) "
+    "INSERT INTO session (" APPLY_SESSION_COLS ") "
     "SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-    "?, ?, 'disconnect', ? "
+    "?, ?, ?, ? "
     "FROM instance WHERE instance.id = ? AND NOT EXISTS "
     "(SELECT 1 FROM session WHERE " KEY_WHERE ")";
 
@@ -300,7 +301,7 @@ apply_prepare(const struct event *ev, const struct spoolname *sn,
 
 	r->duration = r->bytes_in = r->bytes_out = r->end_time = ABSENT;
 	if (dis) {
-		if (int_field(ev, "time_duration", 0, TIME_MAX, 1,
+		if (int_field(ev, "time_duration", 0, DURATION_MAX, 1,
 		    &r->duration, err, errlen) == -1 ||
 		    int_field(ev, "bytes_received", 0, INT64_MAX, 0,
 		    &r->bytes_in, err, errlen) == -1 ||
@@ -331,6 +332,14 @@ apply_prepare(const struct event *ev, const struct spoolname *sn,
 			return -1;
 		}
 		r->duration = r->end_time - r->connect_time;
+		if (r->duration > DURATION_MAX) {
+			snprintf(err, errlen, "update time %lld is more than "
+			    "%lld s after the connect time %lld (the duration "
+			    "column holds a 32-bit number)", (long long)
+			    r->end_time, (long long)DURATION_MAX,
+			    (long long)r->connect_time);
+			return -1;
+		}
 	} else
 		r->end_time = r->connect_time;
 	return 0;
@@ -563,20 +572,37 @@ N2(int64_t c, int64_t d)
 	return N(c != ABSENT ? c : d);
 }
 
-/*
- * A complete session row: connect c, disconnect d (the same event for a
- * disconnect without connect), unless its key exists.  *changes: 1 if
- * inserted.
- */
-static int
-insert_complete(struct apply_ctx *ax, const struct ev_row *c,
-    const struct ev_row *d, int64_t inst, const char *origin,
-    int64_t *changes, char *err, size_t errlen)
+int
+apply_session_values(struct db_val *p, const struct ev_row *c,
+    const struct ev_row *d, int64_t inst, const char *origin)
 {
-	struct db_val p[40];
 	int n;
 
 	n = put_key(p, inst, c);
+	if (d == NULL) {
+		/* A connect's open row: what apply_connect() inserts. */
+		p[n++] = T(c->vpn_ip4);
+		p[n++] = T(c->vpn_ip6);
+		p[n++] = db_null();			/* disconnect_time */
+		p[n++] = db_null();			/* duration */
+		p[n++] = db_null();			/* bytes_in */
+		p[n++] = db_null();			/* bytes_out */
+		p[n++] = T(c->username);
+		p[n++] = T(c->client_version);
+		p[n++] = T(c->client_platform);
+		p[n++] = T(c->client_platform_version);
+		p[n++] = T(c->client_gui_version);
+		p[n++] = T(c->cert_serial);
+		p[n++] = T(c->cert_sha256);
+		p[n++] = N(c->daemon_pid);
+		p[n++] = N(c->daemon_start_time);
+		p[n++] = db_int(c->connect_time);	/* last_update */
+		p[n++] = db_null();			/* disconnect_src_ip */
+		p[n++] = db_null();
+		p[n++] = db_null();			/* end_reason */
+		p[n++] = db_text(origin);
+		return n;
+	}
 	p[n++] = T2(c->vpn_ip4, d->vpn_ip4);
 	p[n++] = T2(c->vpn_ip6, d->vpn_ip6);
 	p[n++] = db_int(d->end_time);
@@ -595,11 +621,41 @@ insert_complete(struct apply_ctx *ax, const struct ev_row *c,
 	p[n++] = db_int(d->end_time);			/* last_update */
 	p[n++] = T(d->src_ip);				/* disconnect_src_ip */
 	p[n++] = db_int(d->src_port);
+	p[n++] = db_text("disconnect");			/* end_reason */
 	p[n++] = db_text(origin);
+	return n;
+}
+
+/*
+ * A complete session row: connect c, disconnect d (the same event for a
+ * disconnect without connect), unless its key exists.  *changes: 1 if
+ * inserted.
+ */
+static int
+insert_complete(struct apply_ctx *ax, const struct ev_row *c,
+    const struct ev_row *d, int64_t inst, const char *origin,
+    int64_t *changes, char *err, size_t errlen)
+{
+	struct db_val p[APPLY_SESSION_NCOLS + 6];
+	int n;
+
+	n = apply_session_values(p, c, d, inst, origin);
 	p[n++] = db_int(inst);
 	n += put_key(p + n, inst, c);
 	return ax->ops->exec(ax->db, sql_disconnect_insert, p, n, changes,
 	    err, errlen);
+}
+
+int
+apply_close_id(struct apply_ctx *ax, const struct ev_row *r, int64_t id,
+    char *err, size_t errlen)
+{
+	struct db_val p[24];
+	int n;
+
+	n = put_close(p, r);
+	p[n++] = db_int(id);
+	return ax->ops->exec(ax->db, sql_close_id, p, n, NULL, err, errlen);
 }
 
 static int
@@ -667,6 +723,13 @@ apply_update(struct apply_ctx *ax, const struct ev_row *r, int64_t inst,
 	if (rc == DB_OK && changes == 0)
 		ax->st.updates_unmatched++;
 	return rc;
+}
+
+int
+apply_instance(struct apply_ctx *ax, const struct ev_row *r, int create,
+    int64_t *id, char *err, size_t errlen)
+{
+	return instance_id(ax, r, create, id, err, errlen);
 }
 
 void

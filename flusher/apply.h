@@ -12,7 +12,10 @@
  * characters, as PostgreSQL and MySQL count), so that every backend
  * accepts or refuses the same events; descriptive columns (username,
  * client version and platform, certificate serial and digest) are cut at
- * their column size instead.
+ * their column size instead.  A duration (time_duration, or an update's
+ * time since connect) above 2^31-1 seconds is refused on every backend:
+ * PostgreSQL's and MySQL's duration column is a 32-bit integer, and
+ * storing it on SQLite alone would make the backends differ.
  *
  * apply_event() runs the statements of one row on an open transaction:
  *   connect     get-or-create the instance; insert the session unless a
@@ -142,6 +145,31 @@ void	apply_forget(struct apply_ctx *ax);
  */
 int	apply_pair(struct apply_ctx *ax, const struct ev_row *c,
 	    const struct ev_row *d, int *done, char *err, size_t errlen);
+/*
+ * For set-oriented batches (bulk.h).  apply_instance(): the instance id of
+ * the row's triple into *id, created when missing if create (else -1).
+ * APPLY_SESSION_COLS names the columns of a whole session row, and
+ * apply_session_values() puts its APPLY_SESSION_NCOLS values at p: the
+ * complete row of connect c and disconnect d (d == c for a disconnect
+ * without its connect), or with d NULL the open row of connect c, exactly
+ * as apply_pair(), apply_disconnect() and apply_connect() insert them.
+ * apply_close_id() closes session id with disconnect r as the float and
+ * key paths do, with no count asked (a backend may defer it).
+ */
+#define APPLY_SESSION_COLS \
+	"instance_id, connect_time, src_ip, src_port, cn, vpn_ip4, vpn_ip6, " \
+	"disconnect_time, duration, bytes_in, bytes_out, username, " \
+	"client_version, client_platform, client_platform_version, " \
+	"client_gui_version, cert_serial, cert_sha256, daemon_pid, " \
+	"daemon_start_time, last_update, disconnect_src_ip, " \
+	"disconnect_src_port, end_reason, origin"
+#define APPLY_SESSION_NCOLS	25
+int	apply_instance(struct apply_ctx *ax, const struct ev_row *r,
+	    int create, int64_t *id, char *err, size_t errlen);
+int	apply_session_values(struct db_val *p, const struct ev_row *c,
+	    const struct ev_row *d, int64_t inst, const char *origin);
+int	apply_close_id(struct apply_ctx *ax, const struct ev_row *r,
+	    int64_t id, char *err, size_t errlen);
 /*
  * Characters in s, or -1 when s is not valid UTF-8 or holds a NUL byte;
  * *cut gets the byte length of the first max characters.

@@ -189,7 +189,16 @@ sq_connect(const struct config *cfg, struct db **out, char *err,
 		return ret;
 	}
 	sqlite3_finalize(st);
+	/*
+	 * temp_store=MEMORY: an INSERT ... SELECT inside a transaction
+	 * keeps a statement journal (the pages it changes, to undo just
+	 * that statement); in a temp file that is two write() calls per
+	 * page, a dozen per event, on the /var/tmp disk.  In memory it
+	 * holds one statement's pages only.
+	 */
 	if ((ret = run(db, "PRAGMA synchronous=FULL", err, errlen)) != DB_OK ||
+	    (ret = run(db, "PRAGMA temp_store=MEMORY", err, errlen)) !=
+	    DB_OK ||
 	    (ret = run(db, "PRAGMA foreign_keys=OFF", err, errlen)) != DB_OK) {
 		sq_close(db);
 		return ret;

@@ -826,7 +826,7 @@ set_defaults(struct config *cfg)
 	cfg->tmp_grace = 300;
 	cfg->connect_timeout = 10;
 	cfg->busy_timeout_ms = 5000;
-	cfg->batch_size = 500;
+	cfg->batch_size = 2000;
 	cfg->retry_min_ms = 1000;
 	cfg->retry_max_ms = 300000;
 	cfg->watch_latency_ms = 200;

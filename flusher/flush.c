@@ -162,11 +162,11 @@ recover_tmp(struct run *r)
 			put_aside(r, d->tmpd, "tmp", e->name, reason);
 			continue;
 		}
-		if (S_ISLNK(st.st_mode) || !S_ISREG(st.st_mode)) {
-			kind = dtype_kind(S_ISLNK(st.st_mode) ? DT_LNK :
-			    S_ISFIFO(st.st_mode) ? DT_FIFO : S_ISDIR(st.st_mode)
-			    ? DT_DIR : DT_SOCK);
-			put_aside(r, d->tmpd, "tmp", e->name, kind);
+		if (!S_ISREG(st.st_mode)) {
+			/* lstat's type, as readdir would give it. */
+			kind = dtype_kind(IFTODT(st.st_mode));
+			put_aside(r, d->tmpd, "tmp", e->name, kind != NULL ?
+			    kind : "not a regular file");
 			continue;
 		}
 		switch (spool_file_read(d->tmpd, e->name, &sn, &r->buf, &ev,

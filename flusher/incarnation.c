@@ -95,3 +95,16 @@ incarnation_check(struct apply_ctx *ax, const struct ev_row *r, int64_t inst,
 		in->daemon_start_time = r->daemon_start_time;
 	return DB_OK;
 }
+
+int
+incarnation_current(const struct apply_ctx *ax, const struct ev_row *r,
+    int64_t inst)
+{
+	if (r->daemon_start_time < 0)
+		return 1;
+	for (size_t i = 0; i < ax->ninst; i++)
+		if (ax->inst[i].id == inst)
+			return ax->inst[i].daemon_start_time >=
+			    r->daemon_start_time;
+	return 0;
+}

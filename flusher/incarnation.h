@@ -33,5 +33,12 @@
 
 int	incarnation_check(struct apply_ctx *ax, const struct ev_row *r,
 	    int64_t inst, char *err, size_t errlen);
+/*
+ * 1 when incarnation_check(ax, r, inst) would run no statement (the row
+ * has no daemon_start_time, or the cached one is as new): a batch may
+ * then defer the row's insert past it (bulk.h).
+ */
+int	incarnation_current(const struct apply_ctx *ax,
+	    const struct ev_row *r, int64_t inst);
 
 #endif

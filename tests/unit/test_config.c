@@ -94,10 +94,10 @@ test_values(void)
 
 	cfg = load(SQLITE);
 	ok(cfg != NULL && strcmp(cfg->spool_dir, "/var/spool/ovpnlog") == 0 &&
-	    cfg->tmp_grace == 300 && cfg->batch_size == 500 &&
+	    cfg->tmp_grace == 300 && cfg->batch_size == 2000 &&
 	    cfg->busy_timeout_ms == 5000 && cfg->ninstances == 0,
 	    "config: defaults (spool /var/spool/ovpnlog, tmp_grace 300 s, "
-	    "batch 500, busy_timeout 5 s)");
+	    "batch 2000, busy_timeout 5 s)");
 	config_free(cfg);
 
 	cfg = load("[database]\nbackend = postgresql\nhost = /run/postgresql"
