@@ -13,6 +13,7 @@ export TOP BUILD
 # $BUILD/test-logs points at the newest.
 find "$BUILD" -maxdepth 1 -name 'test-logs.??????' -mmin +120 -exec rm -rf {} + 2>/dev/null
 LOGS=$(mktemp -d "$BUILD/test-logs.XXXXXX")
+[ -L "$BUILD/test-logs" ] || rm -rf "$BUILD/test-logs"
 ln -sfn "$(basename "$LOGS")" "$BUILD/test-logs"
 
 # Real PostgreSQL and MariaDB servers for the whole run (tests/lib/servers.sh).
