@@ -67,3 +67,19 @@ bad:
 	snprintf(err, errlen, "not a spool event name: '%.80s'", name);
 	return -1;
 }
+
+const char *
+spoolname_shown(const char *name, char *out, size_t len)
+{
+	size_t o = 0;
+
+	for (; *name != '\0' && o + 5 < len; name++) {
+		unsigned char ch = (unsigned char)*name;
+		if (ch < 0x20 || ch == 0x7f || ch == '\\')
+			o += (size_t)snprintf(out + o, len - o, "\\x%02x", ch);
+		else
+			out[o++] = (char)ch;
+	}
+	out[o] = '\0';
+	return out;
+}

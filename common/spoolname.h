@@ -35,5 +35,11 @@ int	spoolname_make(char *out, size_t cap, int64_t sec, long nsec,
 	    pid_t pid, uint32_t rnd, enum event_type type);
 int	spoolname_parse(const char *name, struct spoolname *out, char *err,
 	    size_t errlen);
+/*
+ * A directory entry's name made safe to print: control bytes, DEL and
+ * '\' become \xHH (hostile names may hold anything).  Truncated to
+ * fit len; returns out.
+ */
+const char *spoolname_shown(const char *name, char *out, size_t len);
 
 #endif

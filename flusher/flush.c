@@ -17,6 +17,7 @@
 #include "schema.h"
 #include "spool_file.h"
 #include "spool_scan.h"
+#include "spoolname.h"
 #include "stats.h"
 #include "status_apply.h"
 #include "status_snap.h"
@@ -59,30 +60,13 @@ struct run {
 	int			 ioerr;		/* a local failure happened */
 };
 
-/* A name from readdir, safe to print (hostile names hold anything). */
-static const char *
-shown(const char *name, char *out, size_t len)
-{
-	size_t o = 0;
-
-	for (; *name != '\0' && o + 5 < len; name++) {
-		unsigned char ch = (unsigned char)*name;
-		if (ch < 0x20 || ch == 0x7f || ch == '\\')
-			o += (size_t)snprintf(out + o, len - o, "\\x%02x", ch);
-		else
-			out[o++] = (char)ch;
-	}
-	out[o] = '\0';
-	return out;
-}
-
 static void
 put_aside(struct run *r, int fromdir, const char *fromdesc, const char *name,
     const char *reason)
 {
 	char err[ERRLEN], nm[300];
 
-	shown(name, nm, sizeof(nm));
+	spoolname_shown(name, nm, sizeof(nm));
 	if (quarantine(r->d, fromdir, fromdesc, name, reason, err,
 	    sizeof(err)) == -1) {
 		log_msg(r->lg, LOG_ERR, "unable to quarantine %s/%s/%s (%s): "
@@ -201,7 +185,7 @@ recover_tmp(struct run *r)
 			break;
 		default:
 			log_msg(r->lg, LOG_ERR, "unable to read %s/tmp/%s: %s",
-			    d->path, shown(e->name, nm, sizeof(nm)), err);
+			    d->path, spoolname_shown(e->name, nm, sizeof(nm)), err);
 			r->ioerr = 1;
 			break;
 		}
@@ -615,7 +599,7 @@ take(struct run *r, const struct spool_entry *e)
 		return 0;
 	default:
 		log_msg(r->lg, LOG_ERR, "unable to read %s/new/%s: %s",
-		    r->d->path, shown(e->name, nm, sizeof(nm)), err);
+		    r->d->path, spoolname_shown(e->name, nm, sizeof(nm)), err);
 		r->ioerr = 1;
 		r->res->kept++;
 		return -1;
@@ -631,7 +615,7 @@ take(struct run *r, const struct spool_entry *e)
 	}
 	if (sn.type == EV_STATUS) {
 		snprintf(reason, sizeof(reason), "%s/new/%s", r->d->path,
-		    shown(e->name, nm, sizeof(nm)));
+		    spoolname_shown(e->name, nm, sizeof(nm)));
 		status_report(r->lg, reason, &it->row);
 		r->status_bytes += status_weight(&it->row);
 	}

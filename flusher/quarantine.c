@@ -1,4 +1,5 @@
 #include "quarantine.h"
+#include "spoolname.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -28,22 +29,6 @@ write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
-/* The name only escaped for printing: hostile names may hold anything. */
-static void
-printable(const char *s, char *out, size_t len)
-{
-	size_t o = 0;
-
-	for (; *s != '\0' && o + 5 < len; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c < 0x20 || c == 0x7f || c == '\\')
-			o += (size_t)snprintf(out + o, len - o, "\\x%02x", c);
-		else
-			out[o++] = (char)c;
-	}
-	out[o] = '\0';
-}
-
 static int
 write_reason(const struct spool_dirs *d, const char *target,
     const char *fromdesc, const char *name, const char *reason, char *err,
@@ -58,7 +43,7 @@ write_reason(const struct spool_dirs *d, const char *target,
 	if (gmtime_r(&now, &tm) == NULL ||
 	    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
 		snprintf(when, sizeof(when), "@%lld", (long long)now);
-	printable(name, pname, sizeof(pname));
+	spoolname_shown(name, pname, sizeof(pname));
 	n = snprintf(text, sizeof(text), "file: %s/%s\nreason: %s\n"
 	    "time: %s (%lld)\nflusher: ovpnlog %s (pid %ld)\n",
 	    fromdesc, pname, reason, when, (long long)now, OVPNLOG_VERSION,
