@@ -55,27 +55,48 @@ in_txn() {
 	[ "${n:-0}" -gt 0 ]
 }
 
-# slow_ledger B INI: every ledger row costs the server ~0.5 ms (a trigger
-# in the test database only), so each batch's transaction stays open for
-# about half a second and the probe cannot miss it however fast the
-# flusher is.  SQLite needs none: its probe is cheap.
-slow_ledger() {
+# stall_ledger B INI: from the second batch on, the first ledger row
+# makes the server sleep for a minute inside the flusher's transaction (a
+# trigger in the test database only), so the probe finds the transaction
+# open for certain, however fast or slow the machine is, instead of
+# racing it.  The trigger sees the committed first batch (and its own
+# batch's rows), so batch one runs at full speed.  SQLite needs none: the
+# flusher itself is killed, and its probe is cheap.
+stall_ledger() {
 	local b=$1 ini=$2
 	case $b in
 	postgresql)
-		"$OVPNLOG_TEST_SERVERS/pg-admin" -d "$(_ini_get "$ini" dbname)" <<-'EOF'
-		CREATE FUNCTION slow_ledger() RETURNS trigger LANGUAGE plpgsql AS
-		  $$ BEGIN PERFORM pg_sleep(0.0005); RETURN NEW; END $$;
-		CREATE TRIGGER slow_ledger BEFORE INSERT ON applied_event
-		  FOR EACH ROW EXECUTE FUNCTION slow_ledger();
+		"$OVPNLOG_TEST_SERVERS/pg-admin" -d "$(_ini_get "$ini" dbname)" <<-EOF
+		CREATE FUNCTION stall_ledger() RETURNS trigger LANGUAGE plpgsql AS
+		  \$\$ BEGIN
+		    IF (SELECT count(*) FROM applied_event) >= $BATCH THEN
+		      PERFORM pg_sleep(60);
+		    END IF;
+		    RETURN NEW;
+		  END \$\$;
+		CREATE TRIGGER stall_ledger BEFORE INSERT ON applied_event
+		  FOR EACH ROW EXECUTE FUNCTION stall_ledger();
 		EOF
 		;;
 	mysql)
-		"$OVPNLOG_TEST_SERVERS/mysql-admin" "$(_ini_get "$ini" dbname)" <<-'EOF'
-		CREATE TRIGGER slow_ledger BEFORE INSERT ON applied_event
-		  FOR EACH ROW SET @slow_ledger = SLEEP(0.0005);
+		"$OVPNLOG_TEST_SERVERS/mysql-admin" "$(_ini_get "$ini" dbname)" <<-EOF
+		CREATE TRIGGER stall_ledger BEFORE INSERT ON applied_event
+		  FOR EACH ROW SET @stall = IF((SELECT COUNT(*) FROM applied_event)
+		    >= $BATCH, SLEEP(60), 0);
 		EOF
 		;;
+	esac
+}
+
+unstall_ledger() {
+	local b=$1 ini=$2
+	case $b in
+	postgresql)
+		"$OVPNLOG_TEST_SERVERS/pg-admin" -d "$(_ini_get "$ini" dbname)" \
+			-c 'DROP TRIGGER stall_ledger ON applied_event' >/dev/null ;;
+	mysql)
+		"$OVPNLOG_TEST_SERVERS/mysql-admin" "$(_ini_get "$ini" dbname)" \
+			-e 'DROP TRIGGER stall_ledger' ;;
 	esac
 }
 
@@ -96,28 +117,30 @@ start_db() {
 
 for b in $TEST_BACKENDS; do
 	t0=$(date +%s)
-	# A loaded machine may let the flush finish between two probes:
-	# then again, on a fresh database, up to three times.
-	for attempt in 1 2 3; do
-		flush_env "$b" "dk_$b" || { fail "$b: set up"; continue 2; }
-		slow_ledger "$b" "$INI" || { fail "$b: slow ledger trigger"; continue 2; }
-		inv_init
-		mkev -n "$NEV" -s 41 "$SP"
-		inv_record "$SP/new"
+	flush_env "$b" "dk_$b" || { fail "$b: set up"; continue; }
+	stall_ledger "$b" "$INI" || { fail "$b: stalling ledger trigger"; continue; }
+	inv_init
+	mkev -n "$NEV" -s 41 "$SP"
+	inv_record "$SP/new"
 
-		"$OVPNLOG" -c "$INI" flush -b "$BATCH" >"$T/dk.out" 2>&1 &
-		pid=$!
-		# At least one batch committed, the next one open: kill now.
-		hit=0
-		while kill -0 "$pid" 2>/dev/null; do
-			[ "$(ledger_count "$b" "$INI" 2>/dev/null || echo 0)" -gt 0 ] &&
-				in_txn "$b" "$INI" && { kill_db "$b" "$pid"; hit=1; break; }
-		done
-		{ wait "$pid"; } 2>/dev/null
-		rc=$?
-		[ "$hit" = 1 ] && break
-		diag "$b: attempt $attempt: the flush ended before a probe saw its transaction"
+	"$OVPNLOG" -c "$INI" flush -b "$BATCH" >"$T/dk.out" 2>&1 &
+	pid=$!
+	# One batch committed and the next one open: kill now.  SQLite's
+	# window is a batch's worth of inserts; the servers' is the stall.
+	hit=0
+	while kill -0 "$pid" 2>/dev/null; do
+		if [ "$b" = sqlite ]; then
+			[ "$(ledger_count "$b" "$INI" 2>/dev/null || echo 0)" -gt 0 ] ||
+				continue
+		else
+			[ "$(ledger_count "$b" "$INI" 2>/dev/null || echo 0)" -ge "$BATCH" ] ||
+				{ sleep 0.05; continue; }
+		fi
+		in_txn "$b" "$INI" && { kill_db "$b" "$pid"; hit=1; break; }
 	done
+	{ wait "$pid"; } 2>/dev/null
+	rc=$?
+	[ "$hit" = 1 ] || diag "$b: the flush ended before a probe saw its transaction"
 	check "$b: the database died while a flush transaction was open" test "$hit" = 1
 	case $b in
 	sqlite)
@@ -137,6 +160,7 @@ for b in $TEST_BACKENDS; do
 			grep -q "$(_ini_get "$INI" port)\|$(_ini_get "$INI" host)" "$T/down.out"
 		is "$b: ... and keeps every file" "$(nfiles "$SP/new")" "$kept"
 		start_db "$b" || fail "$b: restart the server"
+		unstall_ledger "$b" "$INI" || fail "$b: drop the stalling trigger"
 		;;
 	esac
 	# The open transaction was rolled back: whole batches in the ledger,
