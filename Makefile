@@ -75,6 +75,8 @@ FLUSHER_PCS	+= $(MYSQL_PC)
 endif
 FLUSHER_CFLAGS	:= $(shell $(PKG_CONFIG) --cflags $(FLUSHER_PCS) 2>/dev/null) $(BACKEND_DEFS)
 FLUSHER_LIBS	:= $(shell $(PKG_CONFIG) --libs $(FLUSHER_PCS) 2>/dev/null)
+# The flusher removes applied files with a few threads (unlinker.h).
+FLUSHER_LIBS	+= -pthread
 
 SCHEMA_FILES	:= $(sort $(wildcard schema/*.sql))
 UNIT_SRC	:= $(sort $(wildcard tests/unit/test_*.c))

@@ -597,7 +597,7 @@ apply_session_values(struct db_val *p, const struct ev_row *c,
 		p[n++] = N(c->daemon_pid);
 		p[n++] = N(c->daemon_start_time);
 		p[n++] = db_int(c->connect_time);	/* last_update */
-		p[n++] = db_null();			/* disconnect_src_ip */
+		p[n++] = db_null();		/* disconnect_src_ip */
 		p[n++] = db_null();
 		p[n++] = db_null();			/* end_reason */
 		p[n++] = db_text(origin);
@@ -619,7 +619,7 @@ apply_session_values(struct db_val *p, const struct ev_row *c,
 	p[n++] = N2(c->daemon_pid, d->daemon_pid);
 	p[n++] = N2(c->daemon_start_time, d->daemon_start_time);
 	p[n++] = db_int(d->end_time);			/* last_update */
-	p[n++] = T(d->src_ip);				/* disconnect_src_ip */
+	p[n++] = T(d->src_ip);			/* disconnect_src_ip */
 	p[n++] = db_int(d->src_port);
 	p[n++] = db_text("disconnect");			/* end_reason */
 	p[n++] = db_text(origin);
@@ -861,4 +861,17 @@ apply_row_release(struct ev_row *r)
 {
 	free(r->own);
 	r->own = NULL;
+}
+
+void
+apply_row_move(struct ev_row *dst, struct ev_row *src)
+{
+	const char *lo = (const char *)src, *hi = (const char *)(src + 1);
+	struct ev_text *t;
+
+	*dst = *src;
+	for (int i = 0; (t = row_text(dst, i)) != NULL; i++)
+		if (t->s != NULL && t->s >= lo && t->s < hi)
+			t->s = (const char *)dst + (t->s - lo);
+	src->own = NULL;
 }

@@ -184,5 +184,10 @@ void	apply_free(struct apply_ctx *ax);
  */
 int	apply_row_own(struct ev_row *r);
 void	apply_row_release(struct ev_row *r);
+/*
+ * Moves row src to dst (a plain copy would leave dst's addresses pointing
+ * into src's buffers); src is left without its owned block.
+ */
+void	apply_row_move(struct ev_row *dst, struct ev_row *src);
 
 #endif

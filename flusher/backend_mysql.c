@@ -25,7 +25,7 @@
 #include <errmsg.h>
 #include <mysqld_error.h>
 
-#define MY_MAX_PARAMS		64
+#define MY_MAX_PARAMS		65535	/* the protocol's limit */
 #define MY_MAX_COLS		64
 #define MY_DEFAULT_TIMEOUT	10	/* connect, seconds */
 #define MY_IO_TIMEOUT		120	/* read/write, seconds */
@@ -50,6 +50,11 @@ struct db {
 	MYSQL		*m;
 	char		 where[300];	/* socket path or host:port */
 	struct sqlcache	*stmts;
+	/* execute()'s bindings, grown to the largest statement's */
+	MYSQL_BIND	*bind;
+	long long	*ints;
+	unsigned long	*lens;
+	int		 nbind;
 };
 
 static int
@@ -130,6 +135,9 @@ my_close(struct db *db)
 	sqlcache_free(db->stmts);
 	if (db->m != NULL)
 		mysql_close(db->m);
+	free(db->bind);
+	free(db->ints);
+	free(db->lens);
 	free(db);
 }
 
@@ -448,13 +456,35 @@ stmt_get(struct db *db, const char *sql, int nparams, MYSQL_STMT **out,
 }
 
 /* Binds, executes; the statement's result (if any) is left to the caller. */
+/* Room for n bindings in db->bind, db->ints, db->lens. */
+static int
+bind_room(struct db *db, int n, char *err, size_t errlen)
+{
+	MYSQL_BIND *b;
+	long long *ints;
+	unsigned long *lens;
+
+	if (n <= db->nbind)
+		return DB_OK;
+	if ((b = reallocarray(db->bind, (size_t)n, sizeof(*b))) != NULL)
+		db->bind = b;
+	if ((ints = reallocarray(db->ints, (size_t)n, sizeof(*ints))) != NULL)
+		db->ints = ints;
+	if ((lens = reallocarray(db->lens, (size_t)n, sizeof(*lens))) != NULL)
+		db->lens = lens;
+	if (b == NULL || ints == NULL || lens == NULL)
+		return failf(db, err, errlen, "%s", strerror(errno));
+	db->nbind = n;
+	return DB_OK;
+}
+
 static int
 execute(struct db *db, const char *sql, const struct db_val *params,
     int nparams, MYSQL_STMT **out, char *err, size_t errlen)
 {
-	MYSQL_BIND b[MY_MAX_PARAMS];
-	long long ints[MY_MAX_PARAMS];
-	unsigned long lens[MY_MAX_PARAMS];
+	MYSQL_BIND *b;
+	long long *ints;
+	unsigned long *lens;
 	MYSQL_STMT *st;
 	int ret;
 
@@ -462,6 +492,12 @@ execute(struct db *db, const char *sql, const struct db_val *params,
 	if (nparams > MY_MAX_PARAMS)
 		return failf(db, err, errlen, "too many parameters (%d)",
 		    nparams);
+	if ((ret = bind_room(db, nparams > 0 ? nparams : 1, err, errlen)) !=
+	    DB_OK)
+		return ret;
+	b = db->bind;
+	ints = db->ints;
+	lens = db->lens;
 	if ((ret = stmt_get(db, sql, nparams, &st, err, errlen)) != DB_OK)
 		return ret;
 	memset(b, 0, sizeof(b[0]) * (size_t)(nparams > 0 ? nparams : 1));

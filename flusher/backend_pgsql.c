@@ -30,7 +30,7 @@
 
 #include <libpq-fe.h>
 
-#define PG_MAX_PARAMS		64
+#define PG_MAX_PARAMS		65535	/* the protocol's limit (Bind) */
 #define PG_MAX_QUEUED		1000	/* bounds the unread results */
 #define PG_DEFAULT_TIMEOUT	10	/* seconds, libpq's own is infinite */
 #define PG_MAX_STACK_COLS	32
@@ -55,6 +55,8 @@ struct db {
 	int		 queued;	/* commands sent since the last Sync */
 	char		*buf;		/* NUL-terminated parameter copies */
 	size_t		 bufsz;
+	const char	**vals;		/* pointers into buf, for libpq */
+	int		 nvals;
 };
 
 /* Collapses libpq's multi-line messages into one line. */
@@ -161,6 +163,7 @@ pg_close(struct db *db)
 	if (db->c != NULL)
 		PQfinish(db->c);
 	free(db->buf);
+	free(db->vals);
 	free(db);
 }
 
@@ -248,8 +251,8 @@ translate(const char *sql, int *nparams)
 	char *out;
 	int n = 0;
 
-	/* "$nn" is at most 3 bytes longer than "?" (PG_MAX_PARAMS < 100). */
-	if ((out = malloc(len * 3 + 1)) == NULL)
+	/* "$nnnnn" is at most 5 bytes longer than "?" (PG_MAX_PARAMS). */
+	if ((out = malloc(len * 6 + 1)) == NULL)
 		return NULL;
 	for (size_t i = 0; i < len; i++) {
 		char ch = sql[i];
@@ -286,7 +289,7 @@ translate(const char *sql, int *nparams)
 				errno = E2BIG;
 				return NULL;
 			}
-			j += (size_t)snprintf(out + j, 4, "$%d", n);
+			j += (size_t)snprintf(out + j, 7, "$%d", n);
 		} else
 			out[j++] = ch;
 	}
@@ -410,13 +413,26 @@ stmt_get(struct db *db, const char *sql, int nparams, struct pgstmt **out,
 	return DB_OK;
 }
 
-/* Text copies of the parameters (libpq wants NUL-terminated values). */
+/*
+ * Text copies of the parameters (libpq wants NUL-terminated values), and
+ * pointers to them in db->vals.
+ */
 static int
-params_text(struct db *db, const struct db_val *p, int n, const char **vals,
-    char *err, size_t errlen)
+params_text(struct db *db, const struct db_val *p, int n, char *err,
+    size_t errlen)
 {
 	size_t need = 0, off = 0;
+	const char **vals;
 	char *nb;
+
+	if (n > db->nvals) {
+		if ((vals = reallocarray(db->vals, (size_t)n,
+		    sizeof(*vals))) == NULL)
+			return failf(db, err, errlen, "%s", strerror(errno));
+		db->vals = vals;
+		db->nvals = n;
+	}
+	vals = db->vals;
 
 	for (int i = 0; i < n; i++)
 		need += p[i].kind == DBV_TEXT ? p[i].len + 1 :
@@ -458,15 +474,14 @@ params_text(struct db *db, const struct db_val *p, int n, const char **vals,
 
 /* Sends one statement into the pipeline (entering it if needed). */
 static int
-enqueue(struct db *db, const struct pgstmt *st, const char *const *vals,
-    char *err, size_t errlen)
+enqueue(struct db *db, const struct pgstmt *st, char *err, size_t errlen)
 {
 	if (!db->pipeline) {
 		if (PQenterPipelineMode(db->c) != 1)
 			return report(db, NULL, err, errlen);
 		db->pipeline = 1;
 	}
-	if (PQsendQueryPrepared(db->c, st->name, st->nparams, vals, NULL,
+	if (PQsendQueryPrepared(db->c, st->name, st->nparams, db->vals, NULL,
 	    NULL, 0) != 1) {
 		char e2[512];
 
@@ -487,7 +502,6 @@ static int
 run(struct db *db, const char *sql, const struct db_val *params,
     int nparams, PGresult **out, char *err, size_t errlen)
 {
-	const char *vals[PG_MAX_PARAMS];
 	struct pgstmt *st;
 	PGresult *res;
 	int ret;
@@ -495,8 +509,7 @@ run(struct db *db, const char *sql, const struct db_val *params,
 	*out = NULL;
 	if ((ret = stmt_get(db, sql, nparams, &st, err, errlen)) != DB_OK)
 		return ret;
-	if ((ret = params_text(db, params, nparams, vals, err, errlen)) !=
-	    DB_OK) {
+	if ((ret = params_text(db, params, nparams, err, errlen)) != DB_OK) {
 		/* Keep the stream's own error first, if there is one. */
 		if (db->pipeline) {
 			char e2[512];
@@ -510,15 +523,15 @@ run(struct db *db, const char *sql, const struct db_val *params,
 		return ret;
 	}
 	if (db->pipeline) {
-		if ((ret = enqueue(db, st, vals, err, errlen)) != DB_OK)
+		if ((ret = enqueue(db, st, err, errlen)) != DB_OK)
 			return ret;
 		if ((ret = drain(db, &res, err, errlen)) != DB_OK)
 			return ret;
 		if (res == NULL)
 			return failf(db, err, errlen, "no result");
 	} else
-		res = PQexecPrepared(db->c, st->name, st->nparams, vals, NULL,
-		    NULL, 0);
+		res = PQexecPrepared(db->c, st->name, st->nparams, db->vals,
+		    NULL, NULL, 0);
 	switch (PQresultStatus(res)) {
 	case PGRES_COMMAND_OK:
 	case PGRES_TUPLES_OK:
@@ -535,7 +548,6 @@ static int
 pg_exec(struct db *db, const char *sql, const struct db_val *params,
     int nparams, int64_t *changes, char *err, size_t errlen)
 {
-	const char *vals[PG_MAX_PARAMS];
 	struct pgstmt *st;
 	PGresult *res;
 	const char *tuples;
@@ -546,10 +558,10 @@ pg_exec(struct db *db, const char *sql, const struct db_val *params,
 		if ((ret = stmt_get(db, sql, nparams, &st, err, errlen)) !=
 		    DB_OK)
 			return ret;
-		if ((ret = params_text(db, params, nparams, vals, err,
-		    errlen)) != DB_OK)
+		if ((ret = params_text(db, params, nparams, err, errlen)) !=
+		    DB_OK)
 			return ret;
-		if ((ret = enqueue(db, st, vals, err, errlen)) != DB_OK)
+		if ((ret = enqueue(db, st, err, errlen)) != DB_OK)
 			return ret;
 		if (db->queued >= PG_MAX_QUEUED)
 			return drain(db, NULL, err, errlen);

@@ -26,13 +26,16 @@
  * (backend.h); a batch costs a handful of round trips.
  *
  * Multi-row statements hold at most BULK_ROWS_MAX session rows (25
- * values each) and come in power-of-two sizes, so a connection prepares
- * a few texts once.
+ * values each: 12,800, under every backend's limit, SQLite's 32,766 the
+ * lowest) and come in power-of-two sizes, so a connection prepares a few
+ * texts once.
  *
  * Returns DB_OK, DB_RETRY or DB_REJECT with the backend's reason in err.
  * After DB_REJECT the caller rolls back and applies the batch one event
  * at a time to find the culprit (a multi-row statement names none);
- * *bad is then the index of an event of the refused statement.
+ * *bad is then the index of an event near the failure, or n when the
+ * failure surfaced later (a backend reports a deferred statement's error
+ * at its next sync point).
  */
 #ifndef OVPNLOG_BULK_H
 #define OVPNLOG_BULK_H

@@ -14,6 +14,7 @@
 
 #include "dbopen.h"
 #include "quarantine.h"
+#include "readahead.h"
 #include "schema.h"
 #include "spool_file.h"
 #include "spool_scan.h"
@@ -21,10 +22,15 @@
 #include "stats.h"
 #include "status_apply.h"
 #include "status_snap.h"
+#include "unlinker.h"
 
 #define ERRLEN		1024
 /* Names of new/ held at once: bounds memory for any backlog. */
 #define SCAN_WINDOW	32768
+/* Fewer files than this are read without the readahead thread. */
+#define READAHEAD_MIN	64
+/* A batch of fewer files is removed without the unlinker's threads. */
+#define UNLINK_POOL_MIN	256
 /* Status snapshots held by one batch: a batch ends past this. */
 #define BATCH_STATUS_BYTES	(32 * 1024 * 1024)
 
@@ -36,10 +42,27 @@ static const char sql_ledger_add[] =
 
 enum item_state { IT_PENDING, IT_ALREADY, IT_REJECTED };
 
+/* What load() found for one entry of new/. */
+enum load_kind { LD_OK, LD_BAD, LD_GONE, LD_ERROR, LD_STATUS };
+
+struct loaded {
+	enum load_kind	 kind;
+	struct ev_row	 row;		/* LD_OK: prepared, texts owned */
+	char		*reason;	/* LD_BAD, LD_ERROR (NULL: no memory) */
+};
+
+/* The next batch's entries, loaded by the readahead thread. */
+struct ahead {
+	int			 newd;
+	const struct spool_entry *v;	/* entries lo..hi of the list */
+	size_t			 lo, hi;
+	struct loaded		*slot;	/* slot[k]: entry lo + k */
+	struct spool_buf	 buf;	/* the thread's */
+	int			 busy;	/* the thread may still be at it */
+};
+
 struct item {
 	const char	*name;		/* in the scan list */
-	long		 pair;		/* batch_plain: its disconnect, or -1 */
-	int		 via_pair;	/* applied with its connect */
 	struct ev_row	 row;		/* owns its texts (apply_row_own) */
 	struct event	*status_ev;	/* a snapshot's event, which it uses */
 	enum item_state	 state;
@@ -55,6 +78,13 @@ struct run {
 	struct spool_buf	 buf;
 	struct event		 ev;		/* the file being read */
 	struct item		*items;
+	struct bulk_ev		*bev;		/* batch_plain's view of items */
+	const char		**names;	/* finish_batch: files to remove */
+	struct unlinker		*unl;		/* NULL: none yet, or small */
+	int			 no_unlinker;	/* it could not start */
+	struct readahead	*ra;		/* NULL: none yet */
+	struct ahead		 ahead;
+	int			 no_readahead;	/* it could not start */
 	size_t			 nitems;
 	size_t			 status_bytes;	/* held by the batch's snapshots */
 	int			 ioerr;		/* a local failure happened */
@@ -185,7 +215,8 @@ recover_tmp(struct run *r)
 			break;
 		default:
 			log_msg(r->lg, LOG_ERR, "unable to read %s/tmp/%s: %s",
-			    d->path, spoolname_shown(e->name, nm, sizeof(nm)), err);
+			    d->path, spoolname_shown(e->name, nm, sizeof(nm)),
+			    err);
 			r->ioerr = 1;
 			break;
 		}
@@ -268,102 +299,18 @@ ledger_mark(struct run *r, char *err, size_t errlen)
 	    err, errlen);
 }
 
+/* One event and its ledger row (batch_isolated). */
 static int
 apply_one(struct run *r, struct item *it, int64_t now, char *err,
     size_t errlen)
 {
 	struct db_val p[2] = { db_text(it->name), db_int(now) };
-	struct item *d = it->pair >= 0 ? &r->items[it->pair] : NULL;
-	int rc, done = 0;
+	int rc;
 
-	if (d != NULL && d->state == IT_PENDING &&
-	    (rc = apply_pair(&r->c->ax, &it->row, &d->row, &done, err,
-	    errlen)) != DB_OK)
-		return rc;
-	if (done)
-		d->via_pair = 1;
-	else if (!it->via_pair && (rc = apply_event(&r->c->ax, &it->row, err,
-	    errlen)) != DB_OK)
+	if ((rc = apply_event(&r->c->ax, &it->row, err, errlen)) != DB_OK)
 		return rc;
 	return r->c->ops->exec(r->c->db, sql_ledger_add, p, 2, NULL, err,
 	    errlen);
-}
-
-/* Session events with the same instance, connect time and cn. */
-static int
-loose_key_cmp(const struct ev_row *x, const struct ev_row *y)
-{
-	int c;
-
-	if (x->connect_time != y->connect_time)
-		return x->connect_time < y->connect_time ? -1 : 1;
-	if (x->inst_port != y->inst_port)
-		return x->inst_port < y->inst_port ? -1 : 1;
-	if (x->cn.len != y->cn.len)
-		return x->cn.len < y->cn.len ? -1 : 1;
-	if ((c = memcmp(x->cn.s, y->cn.s, x->cn.len)) != 0 ||
-	    (c = strcmp(x->inst_name.s, y->inst_name.s)) != 0 ||
-	    (c = strcmp(x->inst_proto.s, y->inst_proto.s)) != 0)
-		return c;
-	return 0;
-}
-
-/* By that key, then in batch order. */
-static int
-loose_cmp(const void *a, const void *b, void *ctx)
-{
-	const struct item *items = ctx;
-	long i = *(const long *)a, j = *(const long *)b;
-	int c = loose_key_cmp(&items[i].row, &items[j].row);
-
-	return c != 0 ? c : i < j ? -1 : i > j;
-}
-
-/*
- * Finds the connects whose disconnect is in the same batch, with no other
- * event of that instance, connect time and common name between them and
- * no status snapshot: apply_pair() writes each such session once, closed
- * (a backlog drain is mostly short sessions).  Other events apply alone.
- */
-static void
-plan_pairs(struct run *r)
-{
-	size_t n = 0, nstatus = 0;
-	long *idx;
-	size_t *before;	/* status snapshots before each item */
-
-	for (size_t i = 0; i < r->nitems; i++) {
-		r->items[i].pair = -1;
-		r->items[i].via_pair = 0;
-	}
-	idx = calloc(r->nitems, sizeof(*idx));
-	before = calloc(r->nitems, sizeof(*before));
-	if (idx == NULL || before == NULL)
-		goto out;	/* pairs only save work: go without */
-	for (size_t i = 0; i < r->nitems; i++) {
-		const struct item *it = &r->items[i];
-		before[i] = nstatus;
-		if (it->row.type == EV_STATUS)
-			nstatus++;
-		else if (it->state == IT_PENDING)
-			idx[n++] = (long)i;
-	}
-	qsort_r(idx, n, sizeof(*idx), loose_cmp, r->items);
-	for (size_t k = 0; k + 1 < n; k++) {
-		struct item *c = &r->items[idx[k]], *d = &r->items[idx[k + 1]];
-		long a = idx[k], b = idx[k + 1];
-		int same = loose_key_cmp(&c->row, &d->row) == 0;
-		if (same && c->row.type == EV_CONNECT &&
-		    d->row.type == EV_DISCONNECT &&
-		    c->row.src_port == d->row.src_port &&
-		    c->row.src_ip.len == d->row.src_ip.len &&
-		    memcmp(c->row.src_ip.s, d->row.src_ip.s,
-		    c->row.src_ip.len) == 0 && before[a] == before[b])
-			c->pair = b;
-	}
-out:
-	free(idx);
-	free(before);
 }
 
 static void
@@ -375,7 +322,10 @@ abandon(struct run *r)
 	apply_forget(&r->c->ax);
 }
 
-/* The whole batch in one transaction; DB_REJECT: isolate and retry. */
+/*
+ * The whole batch in one transaction, set-oriented (bulk.h); DB_REJECT:
+ * isolate and retry.
+ */
 static int
 batch_plain(struct run *r, int64_t now, size_t *bad, char *err,
     size_t errlen)
@@ -388,16 +338,14 @@ batch_plain(struct run *r, int64_t now, size_t *bad, char *err,
 		return rc;
 	if ((rc = ledger_mark(r, err, errlen)) != DB_OK)
 		goto fail;
-	plan_pairs(r);
 	for (size_t i = 0; i < r->nitems; i++) {
-		if (r->items[i].state != IT_PENDING)
-			continue;
-		if ((rc = apply_one(r, &r->items[i], now, err, errlen)) !=
-		    DB_OK) {
-			*bad = i;
-			goto fail;
-		}
+		r->bev[i].row = &r->items[i].row;
+		r->bev[i].name = r->items[i].name;
+		r->bev[i].skip = r->items[i].state != IT_PENDING;
 	}
+	if ((rc = bulk_apply(&r->c->bulk, &r->c->ax, r->bev, r->nitems, now,
+	    bad, err, errlen)) != DB_OK)
+		goto fail;
 	if ((rc = ops->commit(r->c->db, err, errlen)) == DB_OK)
 		return DB_OK;
 fail:
@@ -418,11 +366,7 @@ batch_isolated(struct run *r, int64_t now, char *err, size_t errlen)
 		return rc;
 	if ((rc = ledger_mark(r, err, errlen)) != DB_OK)
 		goto fail;
-	/* One event per savepoint: a pair would hide which one failed. */
-	for (size_t i = 0; i < r->nitems; i++) {
-		r->items[i].pair = -1;
-		r->items[i].via_pair = 0;
-	}
+	/* One event per savepoint, no pairs: each failure names its event. */
 	for (size_t i = 0; i < r->nitems; i++) {
 		struct item *it = &r->items[i];
 
@@ -460,11 +404,40 @@ fail:
 	return rc == DB_OK ? DB_RETRY : rc;
 }
 
-/* After COMMIT: remove what applied, set aside what the database refused. */
+/* Waits for the files handed to the unlinker, and says what failed. */
+static void
+unlinked(struct run *r)
+{
+	struct unlink_report rep;
+
+	if (r->unl == NULL)
+		return;
+	unlinker_wait(r->unl, &rep);
+	if (rep.failed > 0) {
+		/* Applied and in the ledger: a later run skips them. */
+		log_msg(r->lg, LOG_ERR, "unable to remove applied file "
+		    "%s/new/%s: %s%s", r->d->path, rep.name, strerror(rep.err),
+		    rep.failed > 1 ? " (and more files of its batch)" : "");
+		r->ioerr = 1;
+	}
+	if (rep.fsync_err != 0) {
+		log_msg(r->lg, LOG_ERR, "unable to fsync %s/new: %s",
+		    r->d->path, strerror(rep.fsync_err));
+		r->ioerr = 1;
+	}
+}
+
+/*
+ * After COMMIT: remove what applied, set aside what the database refused.
+ * A large batch goes to the unlinker's threads, which remove it while
+ * the next batch is read and applied; the one before it must be gone
+ * (and new/ fsynced) first.  A small one is removed here.
+ */
 static void
 finish_batch(struct run *r)
 {
 	char reason[ERRLEN + 64];
+	size_t n = 0;
 	int rejected = 0;
 
 	for (size_t i = 0; i < r->nitems; i++) {
@@ -478,16 +451,28 @@ finish_batch(struct run *r)
 			r->res->already++;
 		else
 			r->res->applied++;
-		if (unlinkat(r->d->newd, it->name, 0) == -1 &&
-		    errno != ENOENT) {
-			/* Applied and in the ledger: a later run skips it. */
-			log_msg(r->lg, LOG_ERR, "unable to remove applied file "
-			    "%s/new/%s: %s", r->d->path, it->name,
-			    strerror(errno));
-			r->ioerr = 1;
-		}
+		r->names[n++] = it->name;
 	}
-	fsync_dir(r, r->d->newd, "new");
+	if (r->unl == NULL && !r->no_unlinker && n >= UNLINK_POOL_MIN &&
+	    (r->unl = unlinker_start(r->d->newd, UNLINK_THREADS)) == NULL) {
+		log_msg(r->lg, LOG_DEBUG, "removing files in this thread: "
+		    "cannot start threads: %s", strerror(errno));
+		r->no_unlinker = 1;
+	}
+	unlinked(r);
+	if (r->unl == NULL || unlinker_add(r->unl, r->names, n) == -1) {
+		for (size_t i = 0; i < n; i++)
+			if (unlinkat(r->d->newd, r->names[i], 0) == -1 &&
+			    errno != ENOENT) {
+				/* Applied and in the ledger: a later run
+				 * skips it. */
+				log_msg(r->lg, LOG_ERR, "unable to remove "
+				    "applied file %s/new/%s: %s", r->d->path,
+				    r->names[i], strerror(errno));
+				r->ioerr = 1;
+			}
+		fsync_dir(r, r->d->newd, "new");
+	}
 	if (!rejected)
 		return;
 	for (size_t i = 0; i < r->nitems; i++) {
@@ -534,21 +519,46 @@ connect_db(struct run *r)
 	return FLUSH_OK;
 }
 
+/*
+ * Says that a batch went event by event.  A multi-row statement names no
+ * culprit: once the batch ran event by event, the first event refused
+ * alone is named, with its own reason; else (the statement failed for a
+ * reason no single event has) the events of the statement.
+ */
+static void
+refused_note(struct run *r, size_t bad, const char *why)
+{
+	char nm[300], last[300];
+
+	for (size_t i = 0; i < r->nitems; i++)
+		if (r->items[i].state == IT_REJECTED) {
+			log_msg(r->lg, LOG_NOTICE, "the database refused "
+			    "%s/new/%s (%s); applying its batch event by event",
+			    r->d->path, spoolname_shown(r->items[i].name, nm,
+			    sizeof(nm)), r->items[i].reason);
+			return;
+		}
+	log_msg(r->lg, LOG_NOTICE, "the database refused a statement for "
+	    "%s/new/%s .. %s (%s); applying its batch event by event",
+	    r->d->path, spoolname_shown(r->items[bad < r->nitems ? bad : 0].name,
+	    nm, sizeof(nm)), spoolname_shown(r->items[r->nitems - 1].name,
+	    last, sizeof(last)), why);
+}
+
 /* Applies the collected batch; FLUSH_OK or FLUSH_RETRY (files kept). */
 static enum flush_status
 run_batch(struct run *r)
 {
-	char err[ERRLEN], desc[300];
+	char err[ERRLEN], why[ERRLEN], desc[300];
 	int64_t now = (int64_t)time(NULL);
 	size_t bad;
 	int rc;
 
 	rc = batch_plain(r, now, &bad, err, sizeof(err));
 	if (rc == DB_REJECT) {
-		log_msg(r->lg, LOG_NOTICE, "the database refused %s/new/%s "
-		    "(%s); applying its batch event by event", r->d->path,
-		    bad < r->nitems ? r->items[bad].name : "?", err);
+		snprintf(why, sizeof(why), "%s", err);
 		rc = batch_isolated(r, now, err, sizeof(err));
+		refused_note(r, bad, why);
 	}
 	if (rc != DB_OK) {
 		/* Backend reasons start with "BACKEND at WHERE". */
@@ -568,26 +578,137 @@ run_batch(struct run *r)
 }
 
 /*
- * Reads entry e into the next batch slot, or sets it aside.  Returns 0,
- * or -1 after a local failure (stop: keep the rest).
+ * Reads entry e of new/ as far as that goes without side effects: a
+ * connect, disconnect or update into a prepared row that owns its texts
+ * (LD_OK), else the reason to quarantine it (LD_BAD) or to stop (LD_ERROR,
+ * a local failure), or LD_GONE.  A status snapshot (LD_STATUS) is left
+ * to take_status().  The readahead thread runs it for the next batch.
  */
+static enum load_kind
+load(int newd, const struct spool_entry *e, struct spool_buf *buf,
+    struct ev_row *row, char *reason, size_t len)
+{
+	char err[ERRLEN];
+	struct spoolname sn;
+	struct event ev;
+	const char *kind;
+	int rc;
+
+	if (spoolname_parse(e->name, &sn, err, sizeof(err)) == -1) {
+		snprintf(reason, len, "not an event file name "
+		    "(SECONDS.NANOSECONDS.PID.RANDOM.TYPE)");
+		return LD_BAD;
+	}
+	if ((kind = dtype_kind(e->d_type)) != NULL) {
+		snprintf(reason, len, "%s", kind);
+		return LD_BAD;
+	}
+	if (sn.type == EV_STATUS)
+		return LD_STATUS;
+	switch (spool_file_read(newd, e->name, &sn, buf, &ev, err,
+	    sizeof(err))) {
+	case SF_OK:
+		break;
+	case SF_BAD:
+		snprintf(reason, len, "%s", err);
+		return LD_BAD;
+	case SF_GONE:
+		return LD_GONE;
+	default:
+		snprintf(reason, len, "%s", err);
+		return LD_ERROR;
+	}
+	if (apply_prepare(&ev, &sn, row, err, sizeof(err)) == -1) {
+		event_free(&ev);
+		snprintf(reason, len, "cannot apply: %s", err);
+		return LD_BAD;
+	}
+	/*
+	 * The batch keeps the row, not the file's parse (2 KiB and more):
+	 * its texts are copied out.
+	 */
+	rc = apply_row_own(row);
+	event_free(&ev);
+	if (rc == -1) {
+		snprintf(reason, len, "out of memory");
+		return LD_ERROR;
+	}
+	return LD_OK;
+}
+
+/* The readahead's job: entry i of the next batch into its slot. */
+static void
+load_ahead(void *ctx, size_t i)
+{
+	struct ahead *a = ctx;
+	struct loaded *s = &a->slot[i];
+	char reason[ERRLEN + 64];
+
+	s->kind = load(a->newd, &a->v[i], &a->buf, &s->row, reason,
+	    sizeof(reason));
+	s->reason = NULL;
+	if (s->kind == LD_BAD || s->kind == LD_ERROR)
+		s->reason = strdup(reason);	/* NULL: out of memory */
+}
+
+/* Frees what the readahead loaded and take() did not use. */
+static void
+ahead_drop(struct run *r)
+{
+	struct ahead *a = &r->ahead;
+
+	if (a->busy)
+		readahead_wait(r->ra);
+	a->busy = 0;
+	for (size_t k = 0; k < a->hi - a->lo; k++) {
+		if (a->slot[k].kind == LD_OK)
+			apply_row_release(&a->slot[k].row);
+		free(a->slot[k].reason);
+		a->slot[k].reason = NULL;
+		a->slot[k].kind = LD_GONE;
+	}
+	a->lo = a->hi = 0;
+}
+
+/*
+ * Has the readahead thread load entries lo.. of l (the next batch) while
+ * the database applies this one.  Not when loaded entries wait still,
+ * nor for a few files (watch mode).
+ */
+static void
+ahead_start(struct run *r, const struct spool_list *l, size_t lo,
+    size_t batch)
+{
+	struct ahead *a = &r->ahead;
+	size_t n = l->n - lo < batch ? l->n - lo : batch;
+
+	if (a->hi > lo || n < READAHEAD_MIN || r->no_readahead)
+		return;
+	ahead_drop(r);
+	if (r->ra == NULL && (r->ra = readahead_start()) == NULL) {
+		log_msg(r->lg, LOG_DEBUG, "reading files in this thread: "
+		    "cannot start a thread: %s", strerror(errno));
+		r->no_readahead = 1;
+		return;
+	}
+	a->newd = r->d->newd;
+	a->v = &l->v[lo];
+	a->lo = lo;
+	a->hi = lo + n;
+	a->busy = 1;
+	readahead_run(r->ra, load_ahead, a, n);
+}
+
+/* A status snapshot into the next batch slot (take()). */
 static int
-take(struct run *r, const struct spool_entry *e)
+take_status(struct run *r, const struct spool_entry *e)
 {
 	struct item *it = &r->items[r->nitems];
 	char err[ERRLEN], reason[ERRLEN + 64], nm[300];
 	struct spoolname sn;
-	const char *kind;
 
-	if (spoolname_parse(e->name, &sn, err, sizeof(err)) == -1) {
-		put_aside(r, r->d->newd, "new", e->name, "not an event file name "
-		    "(SECONDS.NANOSECONDS.PID.RANDOM.TYPE)");
-		return 0;
-	}
-	if ((kind = dtype_kind(e->d_type)) != NULL) {
-		put_aside(r, r->d->newd, "new", e->name, kind);
-		return 0;
-	}
+	if (spoolname_parse(e->name, &sn, err, sizeof(err)) == -1)
+		return 0;	/* load() said it parses */
 	switch (spool_file_read(r->d->newd, e->name, &sn, &r->buf, &r->ev,
 	    err, sizeof(err))) {
 	case SF_OK:
@@ -605,55 +726,82 @@ take(struct run *r, const struct spool_entry *e)
 		return -1;
 	}
 	/* A status snapshot is parsed here, once, outside the transaction. */
-	if ((sn.type == EV_STATUS ? status_prepare(&r->ev, &sn, r->cfg,
-	    &it->row, err, sizeof(err)) : apply_prepare(&r->ev, &sn,
-	    &it->row, err, sizeof(err))) == -1) {
+	if (status_prepare(&r->ev, &sn, r->cfg, &it->row, err,
+	    sizeof(err)) == -1) {
 		event_free(&r->ev);
 		snprintf(reason, sizeof(reason), "cannot apply: %s", err);
 		put_aside(r, r->d->newd, "new", e->name, reason);
 		return 0;
 	}
-	if (sn.type == EV_STATUS) {
-		snprintf(reason, sizeof(reason), "%s/new/%s", r->d->path,
-		    spoolname_shown(e->name, nm, sizeof(nm)));
-		status_report(r->lg, reason, &it->row);
-		r->status_bytes += status_weight(&it->row);
-	}
-	/*
-	 * The batch keeps the row, not the file's parse (2 KiB and more):
-	 * its texts are copied out, and a snapshot keeps its own parse.
-	 */
-	if (apply_row_own(&it->row) == -1) {
+	snprintf(reason, sizeof(reason), "%s/new/%s", r->d->path,
+	    spoolname_shown(e->name, nm, sizeof(nm)));
+	status_report(r->lg, reason, &it->row);
+	r->status_bytes += status_weight(&it->row);
+	/* The snapshot points into its event: the item keeps it. */
+	if (apply_row_own(&it->row) == -1 ||
+	    (it->status_ev = malloc(sizeof(*it->status_ev))) == NULL) {
 		event_free(&r->ev);
 		status_release(&it->row);
+		apply_row_release(&it->row);
 		log_msg(r->lg, LOG_ERR, "unable to read %s/new/%s: out of "
-		    "memory", r->d->path, e->name);
+		    "memory", r->d->path, spoolname_shown(e->name, nm,
+		    sizeof(nm)));
+		r->ioerr = 1;
+		r->res->kept++;
+		return -1;
+	}
+	*it->status_ev = r->ev;
+	memset(&r->ev, 0, sizeof(r->ev));
+	it->name = e->name;
+	it->state = IT_PENDING;
+	it->reason = NULL;
+	r->nitems++;
+	return 0;
+}
+
+/*
+ * Reads entry e into the next batch slot, or sets it aside; pre is what
+ * the readahead loaded for it, or NULL.  Returns 0, or -1 after a local
+ * failure (stop: keep the rest).
+ */
+static int
+take(struct run *r, const struct spool_entry *e, struct loaded *pre)
+{
+	struct item *it = &r->items[r->nitems];
+	char reason[ERRLEN + 64], nm[300];
+	const char *why = reason;
+	enum load_kind k;
+
+	if (pre != NULL) {
+		k = pre->kind;
+		why = pre->reason != NULL ? pre->reason : "out of memory";
+		if (k == LD_OK)
+			apply_row_move(&it->row, &pre->row);
+		pre->kind = LD_GONE;	/* the row is the item's now */
+	} else
+		k = load(r->d->newd, e, &r->buf, &it->row, reason,
+		    sizeof(reason));
+	switch (k) {
+	case LD_OK:
+		break;
+	case LD_BAD:
+		put_aside(r, r->d->newd, "new", e->name, why);
+		return 0;
+	case LD_GONE:
+		return 0;
+	case LD_STATUS:
+		return take_status(r, e);
+	default:
+		log_msg(r->lg, LOG_ERR, "unable to read %s/new/%s: %s",
+		    r->d->path, spoolname_shown(e->name, nm, sizeof(nm)), why);
 		r->ioerr = 1;
 		r->res->kept++;
 		return -1;
 	}
 	it->status_ev = NULL;
-	if (sn.type == EV_STATUS &&
-	    (it->status_ev = malloc(sizeof(*it->status_ev))) != NULL) {
-		/* The snapshot points into its event: the item keeps it. */
-		*it->status_ev = r->ev;
-		memset(&r->ev, 0, sizeof(r->ev));
-	}
-	event_free(&r->ev);
-	if (sn.type == EV_STATUS && it->status_ev == NULL) {
-		status_release(&it->row);
-		apply_row_release(&it->row);
-		log_msg(r->lg, LOG_ERR, "unable to read %s/new/%s: out of "
-		    "memory", r->d->path, e->name);
-		r->ioerr = 1;
-		r->res->kept++;
-		return -1;
-	}
 	it->name = e->name;
 	it->state = IT_PENDING;
 	it->reason = NULL;
-	it->pair = -1;
-	it->via_pair = 0;
 	r->nitems++;
 	return 0;
 }
@@ -691,14 +839,25 @@ flush_run(const struct config *cfg, const struct logger *lg,
 		r.ioerr = 1;
 
 	memset(&c->ax.st, 0, sizeof(c->ax.st));
-	if ((r.items = calloc(batch, sizeof(*r.items))) == NULL) {
+	if ((r.items = calloc(batch, sizeof(*r.items))) == NULL ||
+	    (r.bev = calloc(batch, sizeof(*r.bev))) == NULL ||
+	    (r.names = calloc(batch, sizeof(*r.names))) == NULL ||
+	    (r.ahead.slot = calloc(batch, sizeof(*r.ahead.slot))) == NULL) {
 		log_msg(lg, LOG_ERR, "unable to flush %s: out of memory",
 		    d->path);
+		free(r.items);
+		free(r.bev);
+		free(r.names);
 		free(r.buf.p);
 		return FLUSH_IOERR;
 	}
 	after[0] = '\0';
 	do {
+		/*
+		 * No removal runs while new/ is listed: readdir may return a
+		 * name twice when entries go away under it.
+		 */
+		unlinked(&r);
 		if (spool_scan(d->newd, "new/", SCAN_WINDOW, after[0] ? after :
 		    NULL, &l, err, sizeof(err)) == -1) {
 			log_msg(lg, LOG_ERR, "unable to list %s/new: %s",
@@ -714,14 +873,32 @@ flush_run(const struct config *cfg, const struct logger *lg,
 				res->kept += l.n - i;
 				break;
 			}
+			/* Read ahead while the last batch applied? */
+			if (r.ahead.busy) {
+				readahead_wait(r.ra);
+				r.ahead.busy = 0;
+			}
 			while (i < l.n && r.nitems < batch &&
-			    r.status_bytes < BATCH_STATUS_BYTES)
-				if (take(&r, &l.v[i++]) == -1) {
+			    r.status_bytes < BATCH_STATUS_BYTES) {
+				struct loaded *pre = i >= r.ahead.lo &&
+				    i < r.ahead.hi ? &r.ahead.slot[i -
+				    r.ahead.lo] : NULL;
+
+				/* A name listed twice is one file. */
+				if (i > 0 && strcmp(l.v[i].name,
+				    l.v[i - 1].name) == 0) {
+					i++;
+					continue;
+				}
+				if (take(&r, &l.v[i++], pre) == -1) {
 					stop = 1;
 					break;
 				}
+			}
 			if (r.nitems > 0) {
 				st = connect_db(&r);
+				if (st == FLUSH_OK && !stop)
+					ahead_start(&r, &l, i, batch);
 				if (st == FLUSH_OK)
 					st = run_batch(&r);
 				if (st != FLUSH_OK)
@@ -731,14 +908,23 @@ flush_run(const struct config *cfg, const struct logger *lg,
 			if (st != FLUSH_OK || stop)
 				res->kept += l.n - i;
 		}
+		ahead_drop(&r);	/* it points into l */
 		/* The next window starts after this one (kept files stay). */
 		if (l.n > 0)
 			snprintf(after, sizeof(after), "%s", l.v[l.n - 1].name);
 		more = l.more;
 		spool_list_free(&l);
 	} while (more && st == FLUSH_OK && !stop);
+	/* The last batch's files are gone before the run reports. */
+	unlinked(&r);
+	unlinker_stop(r.unl);
+	readahead_stop(r.ra);
+	free(r.ahead.slot);
+	free(r.ahead.buf.p);
 	res->st = c->ax.st;
 	free(r.items);
+	free(r.bev);
+	free(r.names);
 	free(r.buf.p);
 
 	if (res->applied + res->already + res->quarantined + res->recovered >
@@ -780,6 +966,7 @@ flush_conn_close(struct flush_conn *c)
 		c->ops->close(c->db);
 	c->db = NULL;
 	apply_free(&c->ax);
+	bulk_free(&c->bulk);
 }
 
 int

@@ -13,11 +13,18 @@
  *   3. lists new/ in name order and handles it in batches of batch_size:
  *      hostile or malformed files are quarantined as they are read; the
  *      valid events of a batch apply in one transaction together with
- *      their ledger rows (applied_event); events already in the ledger
- *      are skipped; only after COMMIT are the batch's files unlinked and
- *      new/ fsynced.  An event the database rejects makes the batch run
- *      again with one savepoint per event, so that event alone is
- *      quarantined (with the database's reason) and the rest applies.
+ *      their ledger rows (applied_event), set-oriented (bulk.h: a few
+ *      multi-row statements per batch, the result of the events one by
+ *      one); events already in the ledger are skipped; only after COMMIT
+ *      are the batch's files unlinked and new/ fsynced.  A statement the
+ *      database rejects makes the batch run again with one savepoint per
+ *      event, so that the bad event alone is quarantined (with the
+ *      database's reason) and the rest applies.
+ *      While a batch applies, a thread reads and checks the next batch's
+ *      files (readahead.h) and threads remove the previous batch's files
+ *      (unlinker.h): removal waits for a batch's COMMIT, new/ is fsynced
+ *      after each batch's removals, and the run returns only when every
+ *      removal it started is done.
  * It connects through c on first need (and keeps the connection for the
  * next call); after a transient failure the connection is closed.  Start
  * with a zeroed struct flush_conn; release it with flush_conn_close().
@@ -38,6 +45,7 @@
 
 #include "apply.h"
 #include "backend.h"
+#include "bulk.h"
 #include "config.h"
 #include "log.h"
 #include "spool_dir.h"
@@ -54,6 +62,7 @@ struct flush_conn {
 	const struct backend_ops *ops;
 	struct db		*db;	/* NULL: not connected */
 	struct apply_ctx	 ax;
+	struct bulk		 bulk;	/* batch_plain's buffers */
 };
 
 struct flush_opts {

