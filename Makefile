@@ -137,7 +137,7 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/tap.h $(BUILD)/libflusher.a $(BUILD)
 
 $(BUILD)/tests/%: tests/aid/%.c $(BUILD)/libcommon.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libcommon.a
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libcommon.a -pthread
 
 test-bins: $(PROGS) $(UNIT_BINS) $(TESTAID_BINS)
 

@@ -5,14 +5,18 @@
 # in the same run and on the same servers, the limit: the very rows that
 # flush produced (sessions + ledger), loaded by the server's own bulk path
 # in one transaction (PostgreSQL COPY, MariaDB LOAD DATA INFILE), as
-# events/s; and the raw bulk rate of synthetic session rows.  Prints
-# figures and the ratio flush/limit; never passes or fails.
+# events/s; and the raw bulk rate of synthetic session rows.  To show
+# where the time goes: the spool's files alone (read, then removed the
+# way the flusher removes them, on the same disk) against the limit's
+# time, and the same flush with the spool on tmpfs.  Prints figures and
+# ratios; never passes or fails.
 #
 #   BENCH_EVENTS   events to spool and flush (default 100000)
 #   BENCH_ROWS     synthetic session rows for the raw bulk rate (100000)
 #   BENCH_RUNS     runs of each bulk load, the median is printed (3)
-#   BENCH_FLUSH_RUNS  runs of each flush (1: one run takes tens of seconds)
+#   BENCH_FLUSH_RUNS  runs of each flush, the median is printed (3)
 #   BENCH_BACKENDS    default "postgresql mysql"
+#   BENCH_TMPFS    a tmpfs directory for the second flush (/dev/shm)
 . "$TOP/tests/lib/common.sh"
 . "$TOP/tests/lib/backend.sh"
 . "$TOP/tests/lib/servers.sh"
@@ -22,7 +26,7 @@ at_exit servers_stop
 N=${BENCH_EVENTS:-100000}
 ROWS=${BENCH_ROWS:-100000}
 RUNS=${BENCH_RUNS:-3}
-FRUNS=${BENCH_FLUSH_RUNS:-1}
+FRUNS=${BENCH_FLUSH_RUNS:-3}
 MKEVENTS="$BUILD/tests/mkevents"
 [ -x "$MKEVENTS" ] || { echo "no $MKEVENTS (make test-bins)"; exit 1; }
 [ -x "$OVPNLOG" ] || { echo "no $OVPNLOG"; exit 1; }
@@ -90,16 +94,17 @@ filedir() {
 echo "events: $N ($((N / 2)) sessions, connect + disconnect), spool fsync none;" \
 	"bulk loads: median of $RUNS; $(nproc) CPUs, load average $(cut -d' ' -f1 /proc/loadavg)"
 
-for b in ${BENCH_BACKENDS:-postgresql mysql}; do
-	fdir=$(filedir "$b")
-	flush_ns=() rss=()
+# drain B BASE: spool N events under BASE, flush them into a new
+# database; sets fns (median ns), frss (median peak RSS, KiB).
+drain() {
+	local b=$1 base=$2 run t0 t1 rc sp=$2/sp-$1
+	local ns=() rss=()
 	for ((run = 1; run <= FRUNS; run++)); do
-		sp="$T/sp-$b"
 		rm -rf "$sp"
 		mkspool "$sp"
-		"$MKEVENTS" -n "$N" -s 1 "$sp" || { echo "$b: mkevents failed"; continue 2; }
-		backend_ini "$b" "bench_$b" "$sp" >"$T/$b.ini" || { echo "$b: no database"; continue 2; }
-		"$OVPNLOG" -c "$T/$b.ini" init-db >/dev/null || { echo "$b: init-db failed"; continue 2; }
+		"$MKEVENTS" -n "$N" -s 1 "$sp" || { echo "$b: mkevents failed"; return 1; }
+		backend_ini "$b" "bench_$b" "$sp" >"$T/$b.ini" || { echo "$b: no database"; return 1; }
+		"$OVPNLOG" -c "$T/$b.ini" init-db >/dev/null || { echo "$b: init-db failed"; return 1; }
 		sync
 		t0=$(now_ns)
 		/usr/bin/time -f '%M' -o "$T/rss" "$OVPNLOG" -c "$T/$b.ini" flush \
@@ -108,16 +113,43 @@ for b in ${BENCH_BACKENDS:-postgresql mysql}; do
 		t1=$(now_ns)
 		if [ "$rc" -ne 0 ]; then
 			echo "$b: flush exited $rc:"; sed 's/^/  /' "$T/flush.out" | tail -5
-			continue 2
+			return 1
 		fi
-		flush_ns+=($((t1 - t0)))
+		ns+=($((t1 - t0)))
 		rss+=("$(tail -n1 "$T/rss")")
 	done
-	left=$(find "$T/sp-$b/new" -type f | wc -l)
+	left=$(find "$sp/new" -type f | wc -l)
+	rm -rf "$sp"
+	fns=$(printf '%s\n' "${ns[@]}" | median)
+	frss=$(printf '%s\n' "${rss[@]}" | median)
+}
+
+# The files alone: the same N files read in order and removed with the
+# flusher's unlinker threads, on the disk the spool is on.
+files_ns() {
+	local sp="$T/sp-files"
+	rm -rf "$sp"
+	mkspool "$sp"
+	"$MKEVENTS" -n "$N" -s 1 "$sp" >/dev/null || return 1
+	sync
+	"$BUILD/tests/readunlink" "$sp/new" 8 |
+		awk '{ printf "%.0f", $2 * 1e9 }'
+	rm -rf "$sp"
+}
+
+TMPFS=${BENCH_TMPFS:-/dev/shm}
+for b in ${BENCH_BACKENDS:-postgresql mysql}; do
+	fdir=$(filedir "$b")
+	# On tmpfs first: the database path without the disk's file costs.
+	tfrate=
+	if [ -d "$TMPFS" ] && [ -w "$TMPFS" ]; then
+		tdir=$(mktemp -d "$TMPFS/ovpnlog-bench.XXXXXX")
+		drain "$b" "$tdir" && tfrate=$(rate "$N" "$fns")
+		rm -rf "$tdir"
+	fi
+	drain "$b" "$T" || continue
 	nsess=$(backend_sql "$b" "$T/$b.ini" "SELECT count(*) FROM session")
 	nled=$(backend_sql "$b" "$T/$b.ini" "SELECT count(*) FROM applied_event")
-	fns=$(printf '%s\n' "${flush_ns[@]}" | median)
-	frss=$(printf '%s\n' "${rss[@]}" | median)
 	frate=$(rate "$N" "$fns")
 	printf '%s: flush %d events in %s s: %s events/s, peak RSS %d KiB (%s sessions, %s ledger rows, %s files left)\n' \
 		"$b" "$N" "$(secs "$fns")" "$frate" "$frss" "$nsess" "$nled" "$left"
@@ -151,6 +183,16 @@ for b in ${BENCH_BACKENDS:-postgresql mysql}; do
 		"$(secs "$lns")" "$lrate"
 	printf '%s: flush / limit = %s (issue 4 target: at least 0.5)\n' "$b" \
 		"$(awk -v a="$frate" -v b="$lrate" 'BEGIN { printf "%.3f", a / b }')"
+	# Where the rest goes: the spool's files, and the database path.
+	if ffns=$(files_ns) && [ -n "$ffns" ]; then
+		printf '%s: the files alone (read in order, removed by 8 threads, same disk): %s s = %s files/s = %.2f x the limit'"'"'s time\n' \
+			"$b" "$(secs "$ffns")" "$(rate "$N" "$ffns")" \
+			"$(awk -v f="$ffns" -v l="$lns" 'BEGIN { print f / l }')"
+	fi
+	[ -n "$tfrate" ] &&
+		printf '%s: flush with the spool on tmpfs (%s): %s events/s = %s of the limit\n' \
+			"$b" "$TMPFS" "$tfrate" \
+			"$(awk -v a="$tfrate" -v b="$lrate" 'BEGIN { printf "%.3f", a / b }')"
 
 	# Raw bulk rate of synthetic sessions.
 	syn="$fdir/bench-$b-synthetic.tsv"
