@@ -3,7 +3,8 @@
 # events (50,000 connect + disconnect pairs from tests/aid/mkevents) into
 # SQLite with `ovpnlog flush`: events/s and peak RSS.  In the same run,
 # the two limits of that work: reading and unlinking the same files alone
-# (tests/aid/readunlink: readdir, sort, open, read, close, unlink) and
+# (tests/aid/readunlink: readdir, sort, open, read, close, then unlink
+# with 8 threads as the flusher's unlinker does) and
 # bulk-inserting the rows the flush produced (sessions and ledger) in one
 # transaction with the sqlite3 shell.  Prints the flush rate as a fraction
 # of the combined limit 1 / (1/file rate + 1/insert rate), where the
@@ -41,7 +42,7 @@ for ((r = 1; r <= RUNS; r++)); do
 	rm -rf "$W/ru"
 	cp -a "$W/gen/new" "$W/ru"
 	sync
-	"$BUILD/tests/readunlink" "$W/ru" | awk '{ print $2 }' >>"$W/file.t"
+	"$BUILD/tests/readunlink" "$W/ru" 8 | awk '{ print $2 }' >>"$W/file.t"
 
 	if [ "$r" = 1 ]; then
 		nsess=$(sqlite3 "$W/db.sqlite" "SELECT COUNT(*) FROM session")
@@ -78,7 +79,7 @@ mib=$(awk -v k="$rss" 'BEGIN { printf "%.1f", k / 1024 }')
 
 printf 'events:              %d in SPOOL/new (%d sessions), median of %d runs\n' "$N" "$nsess" "$RUNS"
 printf 'ovpnlog flush:       %d events/s (%.2f s), peak RSS %s MiB\n' "$flush_rate" "$ft" "$mib"
-printf 'read+unlink alone:   %d files/s (%.2f s)\n' "$file_rate" "$fi_t"
+printf 'read+unlink alone:   %d files/s (8 unlink threads) (%.2f s)\n' "$file_rate" "$fi_t"
 printf 'sqlite3 bulk insert: %d rows/s (%d session + %d ledger rows in %.2f s) = %d events/s\n' \
 	"$ins_rows" "$nsess" "$nledg" "$in_t" "$ins_ev"
 printf 'combined limit:      %d events/s = 1 / (1/%d + 1/%d)\n' "$limit" "$file_rate" "$ins_ev"
