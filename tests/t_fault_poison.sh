@@ -28,7 +28,7 @@ plan() {
 }
 
 # A rule of the database the flusher cannot know about.
-refuse_poison() {
+refuse_poison_db() {
 	case $1 in
 	sqlite) echo "CREATE TRIGGER no_poison BEFORE INSERT ON session
 		WHEN NEW.cn = 'poison-db'
@@ -57,7 +57,7 @@ for b in $TEST_BACKENDS; do
 	nvalid=$(plan "$b")
 	half=$(( (nvalid + 1) / 2 ))
 	flush_env "$b" "po_$b" || { fail "$b: set up"; continue; }
-	backend_sql "$b" "$INI" "$(refuse_poison "$b")" >/dev/null ||
+	backend_sql "$b" "$INI" "$(refuse_poison_db "$b")" >/dev/null ||
 		fail "$b: add the database rule refusing poison-db"
 	now=$(date +%s)
 	# Simulated clocks: the first half ends well before now (about one

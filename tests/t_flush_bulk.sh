@@ -33,16 +33,6 @@ ev() {
 	hook_fixture "$sp" "$f" "common_name=$cn" "time_unix=$t" "trusted_port=$port" "$@"
 }
 
-refuse_poison() {
-	case $1 in
-	sqlite) echo "CREATE TRIGGER no_poison BEFORE INSERT ON session
-		WHEN NEW.cn LIKE 'poison%'
-		BEGIN SELECT RAISE(ABORT, 'poison common name'); END;" ;;
-	*) echo "ALTER TABLE session ADD CONSTRAINT no_poison
-		CHECK (cn NOT LIKE 'poison%')" ;;
-	esac
-}
-
 # The sessions, without ids (a refused multi-row INSERT may use up ids).
 COLS="cn, connect_time, src_ip, src_port, vpn_ip4, disconnect_time,
 duration, bytes_in, bytes_out, last_update, end_reason, origin,

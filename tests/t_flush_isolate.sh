@@ -7,23 +7,6 @@
 . "$TOP/tests/lib/backend.sh"
 . "$TOP/tests/lib/flush.sh"
 
-# A rule that makes the database refuse sessions of common names poison-*.
-refuse_poison() {
-	case $1 in
-	sqlite) echo "CREATE TRIGGER no_poison BEFORE INSERT ON session
-		WHEN NEW.cn LIKE 'poison%'
-		BEGIN SELECT RAISE(ABORT, 'poison common name'); END;" ;;
-	*) echo "ALTER TABLE session ADD CONSTRAINT no_poison
-		CHECK (cn NOT LIKE 'poison%')" ;;
-	esac
-}
-allow_poison() {
-	case $1 in
-	sqlite) echo "DROP TRIGGER no_poison" ;;
-	*) echo "ALTER TABLE session DROP CONSTRAINT no_poison" ;;
-	esac
-}
-
 for b in $TEST_BACKENDS; do
 	flush_env "$b" "iso_$b" || { fail "$b: set up"; continue; }
 	backend_sql "$b" "$INI" "$(refuse_poison "$b")" >/dev/null ||

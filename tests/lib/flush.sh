@@ -51,3 +51,22 @@ mkev() { "$MKEVENTS" "$@"; }
 
 # nfiles DIR: regular entries in DIR (not counting .reason files).
 nfiles() { find "$1" -mindepth 1 -maxdepth 1 ! -name '*.reason' | wc -l; }
+
+# refuse_poison B / allow_poison B: SQL for a rule of the database that
+# the flusher cannot know about: sessions of common names poison-* are
+# refused (a trigger on SQLite, a CHECK constraint on the servers).
+refuse_poison() {
+	case $1 in
+	sqlite) echo "CREATE TRIGGER no_poison BEFORE INSERT ON session
+		WHEN NEW.cn LIKE 'poison%'
+		BEGIN SELECT RAISE(ABORT, 'poison common name'); END;" ;;
+	*) echo "ALTER TABLE session ADD CONSTRAINT no_poison
+		CHECK (cn NOT LIKE 'poison%')" ;;
+	esac
+}
+allow_poison() {
+	case $1 in
+	sqlite) echo "DROP TRIGGER no_poison" ;;
+	*) echo "ALTER TABLE session DROP CONSTRAINT no_poison" ;;
+	esac
+}
