@@ -31,17 +31,33 @@ for b in $TEST_BACKENDS; do
 	rows_noid "$b" "$REFINI" >"$T/ref_$b"
 	diag "$b: an uninterrupted flush of 5000 events takes $dur ms"
 
-	# Each killed run works for a random share of about 2/KILLS of the
-	# whole flush (after ~40 ms of start-up), so the kills spread over it.
-	span=$(( dur * 2 / KILLS + 1 ))
-	left=""
+	# The kill falls uniformly in 1..W ms after the start; W adapts
+	# (x1.15 or /1.15 after each kill) so that each killed run applies
+	# about half the even share of what is left, whatever the speed of
+	# this machine: the kills spread over the whole flush and the spool is
+	# not drained before the last one.
+	left="" w=$(( dur * 2 / KILLS + 40 )) n=5000 drained=0
+	RANDOM=$((41 + ${#b}))
 	for ((i = 0; i < KILLS; i++)); do
+		share=$(( n / 2 / (KILLS - i) ))
 		"$OVPNLOG" -c "$INI" flush -b 50 >/dev/null 2>&1 & pid=$!
-		ms=$(( 40 + RANDOM % span ))
-		sleep "$(printf '0.%03d' "$ms")" 2>/dev/null || sleep 0.1
+		ms=$(( 1 + RANDOM % w ))
+		sleep "$((ms / 1000)).$(printf '%03d' $((ms % 1000)))"
 		kill -9 "$pid" 2>/dev/null
 		wait "$pid" 2>/dev/null
-		left="$left $(nfiles "$SP/new")"
+		was=$n
+		n=$(nfiles "$SP/new")
+		[ "$n" = 0 ] && drained=$((drained + 1))
+		left="$left $n"
+		if [ $((was - n)) -lt "$share" ]; then
+			w=$(( w * 115 / 100 + 1 ))
+		elif [ $((was - n)) -gt $((2 * share)) ]; then
+			w=$(( w * 100 / 150 ))
+		else
+			w=$(( w * 100 / 115 ))
+		fi
+		[ "$w" -lt 5 ] && w=5
+		[ "$w" -gt 3000 ] && w=3000
 	done
 	diag "$b: files left after each kill:$left"
 	"$OVPNLOG" -c "$INI" flush -b 50 >"$T/out" 2>&1
