@@ -135,7 +135,7 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/tap.h $(BUILD)/libflusher.a $(BUILD)
 	$(CC) $(ALL_CFLAGS) $(FLUSHER_CFLAGS) -Itests/unit $(ALL_LDFLAGS) -o $@ $< \
 		$(BUILD)/libflusher.a $(BUILD)/libcommon.a $(FLUSHER_LIBS)
 
-$(BUILD)/tests/%: tests/aid/%.c $(BUILD)/libcommon.a
+$(BUILD)/tests/%: tests/aid/%.c $(wildcard tests/aid/*.h) $(BUILD)/libcommon.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libcommon.a -pthread
 

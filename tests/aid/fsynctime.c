@@ -26,24 +26,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "aidtime.h"
 #include "numparse.h"
-
-static int64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-static int
-cmp64(const void *a, const void *b)
-{
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-
-	return (x > y) - (x < y);
-}
 
 static int
 open_dir(const char *spool, const char *sub)
@@ -66,31 +50,31 @@ one_run(int tmpfd, int newfd, const char *name, int flushes, int64_t *flush,
 	char buf[2048];
 
 	memset(buf, 'x', sizeof(buf));
-	int64_t t0 = now_ns();
+	int64_t t0 = aid_now_ns();
 	int fd = openat(tmpfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
 	    O_CLOEXEC, 0640);
-	*create = now_ns() - t0;
+	*create = aid_now_ns() - t0;
 	if (fd == -1 || write(fd, buf, sizeof(buf)) != (ssize_t)sizeof(buf)) {
 		perror(name);
 		return -1;
 	}
-	int64_t t1 = now_ns();
+	int64_t t1 = aid_now_ns();
 	if (flushes && fdatasync(fd) == -1) {
 		perror("fdatasync");
 		return -1;
 	}
-	int64_t t2 = now_ns();
+	int64_t t2 = aid_now_ns();
 	close(fd);
 	if (renameat(tmpfd, name, newfd, name) == -1) {
 		perror("rename");
 		return -1;
 	}
-	int64_t t3 = now_ns();
+	int64_t t3 = aid_now_ns();
 	if (flushes && fsync(newfd) == -1) {
 		perror("fsync");
 		return -1;
 	}
-	*flush = (t2 - t1) + (now_ns() - t3);
+	*flush = (t2 - t1) + (aid_now_ns() - t3);
 	return 0;
 }
 
@@ -132,8 +116,8 @@ main(int argc, char **argv)
 			    (long long)c[i]);
 		fclose(o);
 	}
-	qsort(t, n, sizeof(*t), cmp64);
-	qsort(c, n, sizeof(*c), cmp64);
+	qsort(t, n, sizeof(*t), aid_cmp64);
+	qsort(c, n, sizeof(*c), aid_cmp64);
 	printf("runs=%llu median_ns=%lld p10_ns=%lld p90_ns=%lld "
 	    "create_median_ns=%lld\n", (unsigned long long)n,
 	    (long long)t[n / 2], (long long)t[n / 10],

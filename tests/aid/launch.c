@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "aidtime.h"
 #include "numparse.h"
 
 static char **
@@ -58,23 +59,6 @@ load_env(const char *path)
 	free(line);
 	fclose(f);
 	return env;
-}
-
-static int64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-static int
-cmp64(const void *a, const void *b)
-{
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-
-	return (x > y) - (x < y);
 }
 
 static int
@@ -151,7 +135,7 @@ main(int argc, char **argv)
 		for (uint64_t i = 0; i < n; i++) {
 			struct rusage ru;
 			int st;
-			int64_t t0 = now_ns();
+			int64_t t0 = aid_now_ns();
 			pid_t p = fork();
 			if (p == -1) {
 				perror("fork");
@@ -161,7 +145,7 @@ main(int argc, char **argv)
 				child(argv, env, quiet, -1);
 			while (wait4(p, &st, 0, &ru) == -1 && errno == EINTR)
 				;
-			t[i] = now_ns() - t0;
+			t[i] = aid_now_ns() - t0;
 			rss[i] = ru.ru_maxrss;
 			if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
 				failed++;
@@ -186,7 +170,7 @@ main(int argc, char **argv)
 			}
 		}
 		close(gate[0]);
-		int64_t t0 = now_ns();
+		int64_t t0 = aid_now_ns();
 		close(gate[1]);
 		for (uint64_t done = 0; done < n; done++) {
 			struct rusage ru;
@@ -200,7 +184,7 @@ main(int argc, char **argv)
 				perror("wait4");
 				return 1;
 			}
-			t[done] = now_ns() - t0;
+			t[done] = aid_now_ns() - t0;
 			rss[done] = ru.ru_maxrss;
 			if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
 				failed++;
@@ -222,7 +206,7 @@ main(int argc, char **argv)
 	for (uint64_t i = 0; i < n; i++)
 		if (rss[i] > maxrss)
 			maxrss = rss[i];
-	qsort(t, n, sizeof(*t), cmp64);
+	qsort(t, n, sizeof(*t), aid_cmp64);
 	qsort(rss, n, sizeof(*rss), cmplong);
 	printf("runs=%llu failed=%llu median_ns=%lld p10_ns=%lld p90_ns=%lld "
 	    "min_ns=%lld maxrss_kb=%ld median_rss_kb=%ld\n",

@@ -30,6 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "aidtime.h"
 #include "numparse.h"
 
 struct run {
@@ -39,23 +40,6 @@ struct run {
 	int	 quarantined;
 	int	 failed;
 };
-
-static int64_t
-mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-static int
-cmp64(const void *a, const void *b)
-{
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
 
 static void
 usage(void)
@@ -172,10 +156,10 @@ main(int argc, char **argv)
 		return 1;
 	}
 
-	int64_t t0 = mono_ns(), last_exit = 0, deadline = 0;
+	int64_t t0 = aid_now_ns(), last_exit = 0, deadline = 0;
 	uint64_t started = 0, exited = 0, gone = 0, overflow = 0;
 	for (;;) {
-		int64_t now = mono_ns();
+		int64_t now = aid_now_ns();
 
 		while (started < n && now >= t0 + (int64_t)(started *
 		    1000000000ULL / rate)) {
@@ -198,7 +182,7 @@ main(int argc, char **argv)
 				_exit(127);
 			}
 			runs[started++].pid = pid;
-			now = mono_ns();
+			now = aid_now_ns();
 		}
 		if (exited == n && (gone == n || (deadline && now >= deadline)))
 			break;
@@ -231,7 +215,7 @@ main(int argc, char **argv)
 					break;
 				if ((r = find(runs, started, p)) == NULL)
 					continue;
-				r->exit_ns = last_exit = mono_ns();
+				r->exit_ns = last_exit = aid_now_ns();
 				r->failed = !(WIFEXITED(st) &&
 				    WEXITSTATUS(st) == 0);
 				exited++;
@@ -242,7 +226,7 @@ main(int argc, char **argv)
 			ssize_t len;
 
 			while ((len = read(ifd, buf, sizeof(buf))) > 0) {
-				int64_t t = mono_ns();
+				int64_t t = aid_now_ns();
 				for (char *p = buf; p < buf + len;) {
 					const struct inotify_event *ev =
 					    (const void *)p;
@@ -279,7 +263,7 @@ main(int argc, char **argv)
 		lat[nl++] = runs[i].gone_ns > runs[i].exit_ns ?
 		    runs[i].gone_ns - runs[i].exit_ns : 0;
 	}
-	qsort(lat, nl, sizeof(*lat), cmp64);
+	qsort(lat, nl, sizeof(*lat), aid_cmp64);
 #define PCT(p)	(nl ? lat[(nl - 1) * (p) / 100] / 1e6 : -1.0)
 	printf("n=%llu applied=%llu quarantined=%llu lost=%llu hook_failed=%llu "
 	    "median_ms=%.2f p90_ms=%.2f p99_ms=%.2f max_ms=%.2f "
