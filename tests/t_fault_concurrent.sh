@@ -75,11 +75,21 @@ for b in $TEST_BACKENDS; do
 	# Round 1: a flush holds the lock (it committed a batch) when the
 	# second flush and the watcher start; later rounds: the watcher
 	# holds it when the two flushes start.
+	# The first flush is stopped (SIGSTOP) after its first commit until
+	# both have met its lock, so that it cannot finish first on a fast
+	# machine.
 	"$OVPNLOG" -c "$INI" flush >"$T/f1.a" 2>&1 & fa=$!
 	wait_drained "$b" "$INI" 1 30
+	kill -STOP "$fa"
 	"$OVPNLOG" -c "$INI" flush >"$T/f1.b" 2>&1 & fb=$!
 	"$OVPNLOG" -c "$INI" watch 2>"$T/watch.log" &
 	watch_pid=$!
+	for _ in $(seq 1 300); do
+		grep -q "another flush is running" "$T/f1.b" &&
+			grep -q "waiting for it" "$T/watch.log" && break
+		sleep 0.1
+	done
+	kill -CONT "$fa"
 	wait "$fa"; ra=$?
 	wait "$fb"; rb=$?
 	frc="$ra $rb"

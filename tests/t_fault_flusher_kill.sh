@@ -33,7 +33,7 @@ for b in $TEST_BACKENDS; do
 	mkev -n "$nev" -s 31 "$SP"
 	inv_record "$SP/new"
 	start=$(date +%s)
-	kills=0 early=0 overlap=0 w=40 wsum=0 left=$nev
+	kills=0 early=0 overlap=0 w=40 wsum=0 left=$nev refills=0 total=$nev
 	RANDOM=$((31 + ${#b}))
 	: >"$T/fk.log"
 	while [ "$kills" -lt "$nkill" ] && [ "$left" -gt 0 ]; do
@@ -62,7 +62,7 @@ for b in $TEST_BACKENDS; do
 		left=$(nfiles "$SP/new")
 		# Killed after COMMIT, before the last unlink of its batch:
 		# files still in new/ are already in the ledger.
-		[ $(( $(ledger_count "$b" "$INI") + left )) -gt "$nev" ] &&
+		[ $(( $(ledger_count "$b" "$INI") + left )) -gt "$total" ] &&
 			overlap=$((overlap + 1))
 		if [ $((was - left)) -lt "$share" ]; then
 			w=$(( w * 115 / 100 + 1 ))
@@ -73,8 +73,21 @@ for b in $TEST_BACKENDS; do
 		fi
 		[ "$w" -lt 5 ] && w=5
 		[ "$w" -gt 2000 ] && w=2000
+		# Nearly drained with kills to go (one slow-to-kill run took
+		# the rest): more events, in their own time range and names,
+		# so that every kill still lands on a backlog.
+		if [ "$left" -lt 300 ] && [ "$kills" -lt "$nkill" ]; then
+			refills=$((refills + 1))
+			mkdir -p "$T/refill$refills/new"
+			mkev -n $((nev / 10)) -s $((31 + refills)) -P "r$refills" \
+				-t $((1795783710 + 100000 * refills)) "$T/refill$refills"
+			inv_record "$T/refill$refills/new"
+			total=$((total + nev / 10))
+			find "$T/refill$refills/new" -type f -exec mv -t "$SP/new" {} +
+			left=$(nfiles "$SP/new")
+		fi
 	done
-	diag "$b: $nev events, $kills kills (mean delay $((wsum / (kills + early))) ms, $early runs ended before their kill), $left events left, $(( $(date +%s) - start ))s"
+	diag "$b: $nev events, $kills kills (mean delay $((wsum / (kills + early))) ms, $early runs ended before their kill), $left events left, $refills refills of $((nev / 10)), $(( $(date +%s) - start ))s"
 	diag "$b: $overlap kills landed after a COMMIT and before its files were all unlinked"
 	# SQLite's unlinks and new/ fsync after each COMMIT take a good part
 	# of a batch's time (a third to a half of 200 kills land there).

@@ -84,10 +84,13 @@ if [[ " $TEST_BACKENDS " == *" sqlite "* ]]; then
 	sed -i '/^path = /a busy_timeout = 300ms' "$INI"
 	fifo="$T/lockfifo"
 	mkfifo "$fifo"
-	sqlite3 "$T/rodir/db.sqlite" <"$fifo" >/dev/null 2>&1 & lp=$!
+	sqlite3 "$T/rodir/db.sqlite" <"$fifo" >"$T/lockout" 2>&1 & lp=$!
 	exec 7>"$fifo"
-	echo "BEGIN EXCLUSIVE; INSERT INTO ovpnlog_schema VALUES (1);" >&7
-	sleep 0.5
+	echo "BEGIN EXCLUSIVE; INSERT INTO ovpnlog_schema VALUES (1); SELECT 'locked';" >&7
+	for _ in $(seq 1 200); do
+		grep -q '^locked$' "$T/lockout" && break
+		sleep 0.05
+	done
 	start=$(date +%s%N)
 	"${AS[@]}" "$OVPNLOG" -c "$INI" flush >"$T/out" 2>&1
 	rc=$?

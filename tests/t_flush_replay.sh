@@ -54,10 +54,15 @@ for b in $TEST_BACKENDS; do
 	# Two flushers at once.
 	flush_env "$b" "two_$b"
 	mkev -n 4000 -s 12 "$SP"
+	# The first holds the lock, stopped, while the second starts: on a
+	# fast machine it could otherwise finish before the second begins.
 	"$OVPNLOG" -c "$INI" flush -b 100 >"$T/a.out" 2>&1 & pa=$!
+	wait_lock_held "$SP" 30 || diag "$b: the first flush never held the lock"
+	kill -STOP $pa
 	"$OVPNLOG" -c "$INI" flush -b 100 >"$T/b.out" 2>&1 & pb=$!
-	wait $pa; ra=$?
 	wait $pb; rb=$?
+	kill -CONT $pa
+	wait $pa; ra=$?
 	is "$b: two flushers together both exit 0" "$ra $rb" "0 0"
 	is "$b: exactly one says another flush is running" \
 		"$(cat "$T/a.out" "$T/b.out" | grep -c 'another flush is running')" 1
@@ -70,7 +75,7 @@ for b in $TEST_BACKENDS; do
 	# A held lock: exit 0 at once, spool untouched.
 	mkev -n 10 -s 13 -t 1795900000 "$SP"
 	flock "$SP/.lock" sleep 2 & pl=$!
-	sleep 0.3
+	wait_lock_held "$SP" 10 || diag "$b: flock never held the lock"
 	start=$(date +%s%N)
 	"$OVPNLOG" -c "$INI" flush >"$T/out" 2>&1
 	rc=$?

@@ -29,7 +29,10 @@ for B in $TEST_BACKENDS; do
 	# A config that is not there at all.
 	mv "$WT_INI" "$T/moved.ini"
 	kill -HUP "$WT_PID"
-	sleep 0.5
+	for i in $(seq 1 50); do
+		[ "$(grep -c 'keeping the old one' "$WT_LOG")" -ge 2 ] && break
+		sleep 0.1
+	done
 	check "$B: SIGHUP with the config missing: still running" kill -0 "$WT_PID"
 	check "$B: ... and says so" [ "$(grep -c 'keeping the old one' "$WT_LOG")" -ge 2 ]
 

@@ -5,7 +5,7 @@
 set -eu
 BUILD_PKGS="make gcc pkg-config libsqlite3-dev libpq-dev libmariadb-dev libinih-dev"
 DEMO_PKGS="$BUILD_PKGS sqlite3 openvpn openssl iproute2 iputils-ping procps"
-TEST_PKGS="$DEMO_PKGS postgresql mariadb-server mariadb-client clang libclang-rt-14-dev mandoc systemd util-linux strace"
+TEST_PKGS="$DEMO_PKGS postgresql mariadb-server mariadb-client clang libclang-rt-14-dev mandoc systemd util-linux strace python3"
 case "${1:-build}" in
 build) want=$BUILD_PKGS ;;
 demo) want=$DEMO_PKGS ;;

@@ -52,6 +52,24 @@ mkev() { "$MKEVENTS" "$@"; }
 # nfiles DIR: regular entries in DIR (not counting .reason files).
 nfiles() { find "$1" -mindepth 1 -maxdepth 1 ! -name '*.reason' | wc -l; }
 
+# lock_held SP: some process holds the spool lock SP/.lock.  Read from
+# /proc/locks, so the probe itself never takes the lock.
+lock_held() {
+	local ino
+	ino=$(stat -c %i "$1/.lock" 2>/dev/null) || return 1
+	grep -q ":$ino " /proc/locks
+}
+
+# wait_lock_held SP SECS: until lock_held SP, for at most SECS seconds.
+wait_lock_held() {
+	local i
+	for ((i = 0; i < $2 * 100; i++)); do
+		lock_held "$1" && return 0
+		sleep 0.01
+	done
+	return 1
+}
+
 # refuse_poison B / allow_poison B: SQL for a rule of the database that
 # the flusher cannot know about: sessions of common names poison-* are
 # refused (a trigger on SQLite, a CHECK constraint on the servers).

@@ -99,6 +99,19 @@ wt_wait_rows() {
 }
 
 wt_new() { find "${1:-$WT_SPOOL}/new" -mindepth 1 -maxdepth 1 | wc -l; }
+
+# wt_new_drains: new/ becomes empty within 5 s.  A running watcher
+# removes a batch's files just after its COMMIT, which the test's own
+# client may see first.
+wt_new_drains() {
+	local i
+	for ((i = 0; i < 250; i++)); do
+		[ "$(wt_new)" = 0 ] && return 0
+		sleep 0.02
+	done
+	diag "new/ still holds $(wt_new) files"
+	return 1
+}
 wt_failed() {
 	find "${1:-$WT_SPOOL}/failed" -mindepth 1 -maxdepth 1 ! -name '*.reason' | wc -l
 }
