@@ -699,6 +699,20 @@ ahead_start(struct run *r, const struct spool_list *l, size_t lo,
 	readahead_run(r->ra, load_ahead, a, n);
 }
 
+/* A file of new/ that could not be read stays for a later run; the run
+ * stops there (-1) and says why, so the rest keep their order. */
+static int
+keep_unread(struct run *r, const char *name, const char *why)
+{
+	char nm[300];
+
+	log_msg(r->lg, LOG_ERR, "unable to read %s/new/%s: %s", r->d->path,
+	    spoolname_shown(name, nm, sizeof(nm)), why);
+	r->ioerr = 1;
+	r->res->kept++;
+	return -1;
+}
+
 /* A status snapshot into the next batch slot (take()). */
 static int
 take_status(struct run *r, const struct spool_entry *e)
@@ -719,11 +733,7 @@ take_status(struct run *r, const struct spool_entry *e)
 	case SF_GONE:
 		return 0;
 	default:
-		log_msg(r->lg, LOG_ERR, "unable to read %s/new/%s: %s",
-		    r->d->path, spoolname_shown(e->name, nm, sizeof(nm)), err);
-		r->ioerr = 1;
-		r->res->kept++;
-		return -1;
+		return keep_unread(r, e->name, err);
 	}
 	/* A status snapshot is parsed here, once, outside the transaction. */
 	if (status_prepare(&r->ev, &sn, r->cfg, &it->row, err,
@@ -743,12 +753,7 @@ take_status(struct run *r, const struct spool_entry *e)
 		event_free(&r->ev);
 		status_release(&it->row);
 		apply_row_release(&it->row);
-		log_msg(r->lg, LOG_ERR, "unable to read %s/new/%s: out of "
-		    "memory", r->d->path, spoolname_shown(e->name, nm,
-		    sizeof(nm)));
-		r->ioerr = 1;
-		r->res->kept++;
-		return -1;
+		return keep_unread(r, e->name, "out of memory");
 	}
 	*it->status_ev = r->ev;
 	memset(&r->ev, 0, sizeof(r->ev));
@@ -768,7 +773,7 @@ static int
 take(struct run *r, const struct spool_entry *e, struct loaded *pre)
 {
 	struct item *it = &r->items[r->nitems];
-	char reason[ERRLEN + 64], nm[300];
+	char reason[ERRLEN + 64];
 	const char *why = reason;
 	enum load_kind k;
 
@@ -792,11 +797,7 @@ take(struct run *r, const struct spool_entry *e, struct loaded *pre)
 	case LD_STATUS:
 		return take_status(r, e);
 	default:
-		log_msg(r->lg, LOG_ERR, "unable to read %s/new/%s: %s",
-		    r->d->path, spoolname_shown(e->name, nm, sizeof(nm)), why);
-		r->ioerr = 1;
-		r->res->kept++;
-		return -1;
+		return keep_unread(r, e->name, why);
 	}
 	it->status_ev = NULL;
 	it->name = e->name;
