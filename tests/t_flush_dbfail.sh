@@ -4,7 +4,9 @@
 # for SQLite a read-only database file, a read-only directory and a
 # database locked by another writer for longer than busy_timeout (exit
 # 75) keep every file in new/, and the message names the backend and
-# where it is.  The next flush after the fix applies everything.
+# where it is.  The next flush after the fix applies everything.  A spool
+# file the flusher may not read is set aside with its reason and comes
+# back with `requeue`.
 . "$TOP/tests/lib/common.sh"
 . "$TOP/tests/lib/backend.sh"
 . "$TOP/tests/lib/flush.sh"
@@ -108,5 +110,28 @@ if [[ " $TEST_BACKENDS " == *" sqlite "* ]]; then
 	"${AS[@]}" "$OVPNLOG" -c "$INI" flush >"$T/out" 2>&1
 	is "sqlite: once the writer is gone the flush exits 0" "$?" 0
 	is "sqlite: ... and applies the 10 events" "$(nfiles "$SP/new")" 0
+
+	# A file the flusher may not read (its mode, its owner): it is set
+	# aside in failed/ with the reason, the others apply (exit 65), and
+	# once its mode is fixed `requeue` brings it back and it applies.
+	mkev -n 10 -s 63 -t 1795900000 "$SP"
+	[ "$(id -u)" = 0 ] && chown -R 65534:65534 "$SP"
+	victim=$(ls "$SP/new" | LC_ALL=C sort | sed -n 5p)
+	chmod 000 "$SP/new/$victim"
+	"${AS[@]}" "$OVPNLOG" -c "$INI" flush -b 3 >"$T/out" 2>&1
+	is "sqlite: an unreadable file in new/: exit 65" "$?" 65
+	is "sqlite: ... it alone is set aside, the other 9 apply" \
+		"$(ls "$SP/failed" | grep -v '\.reason$')|$(nfiles "$SP/new")|$(backend_sql sqlite "$INI" "SELECT COUNT(*) FROM applied_event")" \
+		"$victim|0|19"
+	check "sqlite: ... with its reason" \
+		grep -q "cannot open: Permission denied" "$SP/failed/$victim.reason"
+	sed 's/^/# /' "$T/out"
+	chmod 0640 "$SP/failed/$victim"
+	"${AS[@]}" "$OVPNLOG" -c "$INI" requeue "$victim" >"$T/out" 2>&1
+	is "sqlite: ... requeue after the fix: exit 0" "$?" 0
+	"${AS[@]}" "$OVPNLOG" -c "$INI" flush >"$T/out" 2>&1
+	is "sqlite: ... and the next flush applies it" \
+		"$?|$(nfiles "$SP/new")|$(nfiles "$SP/failed")|$(backend_sql sqlite "$INI" "SELECT COUNT(*) FROM applied_event")" \
+		"0|0|0|20"
 fi
 done_testing
