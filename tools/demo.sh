@@ -118,7 +118,10 @@ OVPN_SPOOL=$SPOOL
 ovpn_setup "$T/ovpn"
 ovpn_certs || die "certificates: see $T/ovpn/openssl.log"
 STATUS=$T/ovpn/demo.status
-write_ini "[instance demo]" "name = demo" "port = $OVPN_PORT" "protocol = udp" \
+# Snapshots every second (the default is a minute) so that the table
+# shows live byte counts while the clients are connected.
+write_ini "[flush]" "status_interval = 1s" "" \
+    "[instance demo]" "name = demo" "port = $OVPN_PORT" "protocol = udp" \
     "status_file = $STATUS" "status_version = 2"
 "$OVPNLOG" -c "$INI" init-db || die "ovpnlog init-db failed"
 
@@ -168,7 +171,8 @@ say "Traffic through the tunnels"
 ip netns exec "$(ovpn_client_ns alice-laptop)" ping -n -c 20 -i 0.05 -s 1200 -q "$OVPN_SRV_IP4" | sed -n 's/^/  alice-laptop: /; /packets/p'
 ip netns exec "$(ovpn_client_ns bob-phone)" ping -6 -n -c 5 -i 0.05 -q "$OVPN_SRV_IP6" | sed -n 's/^/  bob-phone:    /; /packets/p'
 # Live byte counts come from status-file snapshots (written every second).
-sleep 2.5
+wait_until 15 eval '[ "$(db_count "bytes_in > 0 AND disconnect_time IS NULL")" = 2 ]' ||
+    echo "  (no status snapshot with the traffic yet: see $T/flusher.log)"
 show
 
 say "alice-laptop disconnects (SIGTERM); bob-phone is kicked (management client-kill)"
