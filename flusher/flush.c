@@ -88,7 +88,11 @@ struct run {
 	size_t			 nitems;
 	size_t			 status_bytes;	/* held by the batch's snapshots */
 	int			 ioerr;		/* a local failure happened */
+	int			 aside;		/* ASIDE_*: renames not fsynced */
 };
+
+/* Directories a quarantine renamed out of since their last fsync. */
+enum { ASIDE_NEW = 1, ASIDE_TMP = 2 };
 
 static void
 put_aside(struct run *r, int fromdir, const char *fromdesc, const char *name,
@@ -108,6 +112,7 @@ put_aside(struct run *r, int fromdir, const char *fromdesc, const char *name,
 	log_msg(r->lg, LOG_WARNING, "quarantined %s/%s/%s: %s", r->d->path,
 	    fromdesc, nm, reason);
 	r->res->quarantined++;
+	r->aside |= fromdir == r->d->tmpd ? ASIDE_TMP : ASIDE_NEW;
 }
 
 static const char *
@@ -138,6 +143,22 @@ fsync_dir(struct run *r, int fd, const char *sub)
 		    r->d->path, sub, strerror(errno));
 		r->ioerr = 1;
 	}
+}
+
+/* Makes the quarantines so far survive a crash: without it a power loss
+ * could bring a set-aside file back into new/ (harmless: it is set aside
+ * again) while its .reason stays. */
+static void
+sync_aside(struct run *r)
+{
+	if (r->aside == 0)
+		return;
+	if (r->aside & ASIDE_NEW)
+		fsync_dir(r, r->d->newd, "new");
+	if (r->aside & ASIDE_TMP)
+		fsync_dir(r, r->d->tmpd, "tmp");
+	fsync_dir(r, r->d->failed, "failed");
+	r->aside = 0;
 }
 
 /* Files a killed hook left in tmp/: finish or quarantine them. */
@@ -224,6 +245,7 @@ recover_tmp(struct run *r)
 	spool_list_free(&l);
 	if (moved)
 		fsync_dir(r, d->newd, "new");
+	sync_aside(r);
 }
 
 static void
@@ -484,8 +506,7 @@ finish_batch(struct run *r)
 		    it->reason);
 		put_aside(r, r->d->newd, "new", it->name, reason);
 	}
-	fsync_dir(r, r->d->newd, "new");
-	fsync_dir(r, r->d->failed, "failed");
+	sync_aside(r);
 }
 
 static enum flush_status
@@ -896,6 +917,7 @@ flush_run(const struct config *cfg, const struct logger *lg,
 					break;
 				}
 			}
+			sync_aside(&r);
 			if (r.nitems > 0) {
 				st = connect_db(&r);
 				if (st == FLUSH_OK && !stop)

@@ -79,10 +79,18 @@ for b in $TEST_BACKENDS; do
 		grep -q "quarantined .*/new/not-an-event: not an event file name" "$T/out"
 
 	# A name with a newline and escape codes: moved, logged escaped.
+	# A run where nothing commits still makes its quarantines durable:
+	# failed/ and new/ are fsynced after the rename.
 	cp "$SP/failed/not-an-event" "$SP/new/$(printf 'evil\n\033[31mname')"
-	"$OVPNLOG" -c "$INI" flush >"$T/out" 2>&1
+	# (LeakSanitizer cannot run under ptrace.)
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
+		strace -f -y -qq -e trace=fsync -o "$T/st" \
+		"$OVPNLOG" -c "$INI" flush >"$T/out" 2>&1
 	is "$b: a name with control bytes is quarantined too (exit 65)" "$?" 65
 	check "$b: ... and logged with the bytes escaped" \
 		grep -q 'evil\\x0a\\x1b\[31mname: not an event file name' "$T/out"
+	check "$b: ... and failed/ and new/ are fsynced after it, with no batch to commit" \
+		eval "grep -q 'fsync([0-9]*<$SP/failed>)' '$T/st' &&
+			grep -q 'fsync([0-9]*<$SP/new>)' '$T/st'"
 done
 done_testing
