@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,6 +60,7 @@ struct ahead {
 	struct loaded		*slot;	/* slot[k]: entry lo + k */
 	struct spool_buf	 buf;	/* the thread's */
 	int			 busy;	/* the thread may still be at it */
+	atomic_int		 cancel; /* drop: the rest need not be read */
 };
 
 struct item {
@@ -665,6 +667,13 @@ load_ahead(void *ctx, size_t i)
 	struct loaded *s = &a->slot[i];
 	char reason[ERRLEN + 64];
 
+	/* Dropped (a stop in watch mode): no use reading on; the slots are
+	 * never consumed. */
+	if (atomic_load(&a->cancel)) {
+		s->kind = LD_GONE;
+		s->reason = NULL;
+		return;
+	}
 	s->kind = load(a->newd, &a->v[i], &a->buf, &s->row, reason,
 	    sizeof(reason));
 	s->reason = NULL;
@@ -678,8 +687,10 @@ ahead_drop(struct run *r)
 {
 	struct ahead *a = &r->ahead;
 
-	if (a->busy)
+	if (a->busy) {
+		atomic_store(&a->cancel, 1);
 		readahead_wait(r->ra);
+	}
 	a->busy = 0;
 	for (size_t k = 0; k < a->hi - a->lo; k++) {
 		if (a->slot[k].kind == LD_OK)
@@ -717,6 +728,7 @@ ahead_start(struct run *r, const struct spool_list *l, size_t lo,
 	a->lo = lo;
 	a->hi = lo + n;
 	a->busy = 1;
+	atomic_store(&a->cancel, 0);
 	readahead_run(r->ra, load_ahead, a, n);
 }
 
