@@ -950,6 +950,7 @@ flush_run(const struct config *cfg, const struct logger *lg,
 		more = l.more;
 		spool_list_free(&l);
 	} while (more && st == FLUSH_OK && !stop);
+	res->kept_unlisted = more && (st != FLUSH_OK || stop);
 	/* The last batch's files are gone before the run reports. */
 	unlinked(&r);
 	unlinker_stop(r.unl);
@@ -966,11 +967,12 @@ flush_run(const struct config *cfg, const struct logger *lg,
 	    0 || st != FLUSH_OK)
 		log_msg(lg, st == FLUSH_OK ? LOG_INFO : LOG_NOTICE, "%s: "
 		    "applied %llu events (%llu more were applied before), "
-		    "quarantined %llu, kept %llu", d->path,
+		    "quarantined %llu, kept %llu%s", d->path,
 		    (unsigned long long)res->applied,
 		    (unsigned long long)res->already,
 		    (unsigned long long)res->quarantined,
-		    (unsigned long long)res->kept);
+		    (unsigned long long)res->kept, res->kept_unlisted ?
+		    " and those after them" : "");
 	log_msg(lg, LOG_DEBUG, "%llu transactions; %llu sessions written "
 	    "closed at once; disconnects: %llu "
 	    "floated, %llu without a connect, %llu for closed sessions; "

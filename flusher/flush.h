@@ -83,6 +83,7 @@ struct flush_result {
 	uint64_t	 already;	/* found in the ledger, files removed */
 	uint64_t	 quarantined;	/* moved to failed/ */
 	uint64_t	 kept;		/* left in new/ for a later run */
+	int		 kept_unlisted;	/* and more, not listed yet */
 	uint64_t	 recovered;	/* moved from tmp/ to new/ */
 	uint64_t	 batches;	/* transactions committed */
 	int		 interrupted;	/* o->interrupted stopped the run */
