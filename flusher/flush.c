@@ -850,7 +850,7 @@ flush_run(const struct config *cfg, const struct logger *lg,
 	enum flush_status st = FLUSH_OK;
 	size_t batch = (size_t)(o != NULL && o->batch_size > 0 ?
 	    o->batch_size : cfg->batch_size);
-	int stop = 0, more;
+	int stop = 0, more = 0;
 	char err[ERRLEN], after[NAME_MAX + 1];
 
 	memset(res, 0, sizeof(*res));
