@@ -48,3 +48,10 @@ db_textn(const char *s, size_t len)
 	struct db_val v = { DBV_TEXT, 0, s, len };
 	return v;
 }
+
+int
+db_row_found(void *ctx, int ncols, const struct db_val *cols)
+{
+	*(int *)ctx = 1;
+	return -1;
+}

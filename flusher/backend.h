@@ -58,6 +58,10 @@ struct db_val db_textn(const char *s, size_t len);
  */
 typedef int (*db_row_fn)(void *ctx, int ncols, const struct db_val *cols);
 
+/* A db_row_fn for "is there a row?": sets *(int *)ctx to 1 and stops.
+ * The backends' has() use it. */
+int db_row_found(void *ctx, int ncols, const struct db_val *cols);
+
 struct db;	/* a backend's connection, opaque */
 
 struct backend_ops {

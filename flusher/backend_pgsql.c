@@ -753,13 +753,6 @@ pg_exec_script(struct db *db, const char *sql, char *err, size_t errlen)
 }
 
 static int
-found(void *ctx, int ncols, const struct db_val *cols)
-{
-	*(int *)ctx = 1;
-	return -1;
-}
-
-static int
 pg_has(struct db *db, const char *table, const char *column, int *exists,
     char *err, size_t errlen)
 {
@@ -769,10 +762,10 @@ pg_has(struct db *db, const char *table, const char *column, int *exists,
 	if (column == NULL)
 		return pg_query(db, "SELECT 1 FROM information_schema.tables "
 		    "WHERE table_schema = current_schema() AND table_name = ?",
-		    p, 1, found, exists, err, errlen);
+		    p, 1, db_row_found, exists, err, errlen);
 	return pg_query(db, "SELECT 1 FROM information_schema.columns "
 	    "WHERE table_schema = current_schema() AND table_name = ? "
-	    "AND column_name = ?", p, 2, found, exists, err, errlen);
+	    "AND column_name = ?", p, 2, db_row_found, exists, err, errlen);
 }
 
 const struct backend_ops backend_pgsql = {

@@ -436,13 +436,6 @@ sq_sync(struct db *db, char *err, size_t errlen)
 }
 
 static int
-found(void *ctx, int ncols, const struct db_val *cols)
-{
-	*(int *)ctx = 1;
-	return -1;
-}
-
-static int
 sq_has(struct db *db, const char *table, const char *column, int *exists,
     char *err, size_t errlen)
 {
@@ -451,10 +444,10 @@ sq_has(struct db *db, const char *table, const char *column, int *exists,
 	*exists = 0;
 	if (column == NULL)
 		return sq_query(db, "SELECT 1 FROM sqlite_master "
-		    "WHERE type = 'table' AND name = ?", p, 1, found, exists,
+		    "WHERE type = 'table' AND name = ?", p, 1, db_row_found, exists,
 		    err, errlen);
 	return sq_query(db, "SELECT 1 FROM pragma_table_info(?) "
-	    "WHERE name = ?", p, 2, found, exists, err, errlen);
+	    "WHERE name = ?", p, 2, db_row_found, exists, err, errlen);
 }
 
 const struct backend_ops backend_sqlite = {
