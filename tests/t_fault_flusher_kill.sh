@@ -64,15 +64,7 @@ for b in $TEST_BACKENDS; do
 		# files still in new/ are already in the ledger.
 		[ $(( $(ledger_count "$b" "$INI") + left )) -gt "$total" ] &&
 			overlap=$((overlap + 1))
-		if [ $((was - left)) -lt "$share" ]; then
-			w=$(( w * 115 / 100 + 1 ))
-		elif [ $((was - left)) -gt $((2 * share)) ]; then
-			w=$(( w * 100 / 150 ))
-		else
-			w=$(( w * 100 / 115 ))
-		fi
-		[ "$w" -lt 5 ] && w=5
-		[ "$w" -gt 2000 ] && w=2000
+		w=$(adapt_window "$w" $((was - left)) "$share" 2000)
 		# Nearly drained with kills to go (one slow-to-kill run took
 		# the rest): more events, in their own time range and names,
 		# so that every kill still lands on a backlog.

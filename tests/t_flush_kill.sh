@@ -49,15 +49,7 @@ for b in $TEST_BACKENDS; do
 		n=$(nfiles "$SP/new")
 		[ "$n" = 0 ] && drained=$((drained + 1))
 		left="$left $n"
-		if [ $((was - n)) -lt "$share" ]; then
-			w=$(( w * 115 / 100 + 1 ))
-		elif [ $((was - n)) -gt $((2 * share)) ]; then
-			w=$(( w * 100 / 150 ))
-		else
-			w=$(( w * 100 / 115 ))
-		fi
-		[ "$w" -lt 5 ] && w=5
-		[ "$w" -gt 3000 ] && w=3000
+		w=$(adapt_window "$w" $((was - n)) "$share" 3000)
 	done
 	diag "$b: files left after each kill:$left"
 	"$OVPNLOG" -c "$INI" flush -b 50 >"$T/out" 2>&1

@@ -52,6 +52,24 @@ mkev() { "$MKEVENTS" "$@"; }
 # nfiles DIR: regular entries in DIR (not counting .reason files).
 nfiles() { find "$1" -mindepth 1 -maxdepth 1 ! -name '*.reason' | wc -l; }
 
+# adapt_window W DONE SHARE MAX: the next kill window (ms) of the kill
+# tests, from the last run's progress: wider when it applied less than
+# SHARE events, narrower when more than twice that, a little narrower
+# otherwise; within 5..MAX.
+adapt_window() {
+	local w=$1
+	if [ "$2" -lt "$3" ]; then
+		w=$(( w * 115 / 100 + 1 ))
+	elif [ "$2" -gt $(( 2 * $3 )) ]; then
+		w=$(( w * 100 / 150 ))
+	else
+		w=$(( w * 100 / 115 ))
+	fi
+	[ "$w" -lt 5 ] && w=5
+	[ "$w" -gt "$4" ] && w=$4
+	echo "$w"
+}
+
 # lock_held SP: some process holds the spool lock SP/.lock.  Read from
 # /proc/locks, so the probe itself never takes the lock.
 lock_held() {
