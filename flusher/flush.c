@@ -746,6 +746,20 @@ keep_unread(struct run *r, const char *name, const char *why)
 	return -1;
 }
 
+/* The next batch slot, filled by take() or take_status(), joins the
+ * batch as pending.  Returns 0. */
+static int
+item_push(struct run *r, const char *name)
+{
+	struct item *it = &r->items[r->nitems];
+
+	it->name = name;
+	it->state = IT_PENDING;
+	it->reason = NULL;
+	r->nitems++;
+	return 0;
+}
+
 /* A status snapshot into the next batch slot (take()). */
 static int
 take_status(struct run *r, const struct spool_entry *e)
@@ -790,11 +804,7 @@ take_status(struct run *r, const struct spool_entry *e)
 	}
 	*it->status_ev = r->ev;
 	memset(&r->ev, 0, sizeof(r->ev));
-	it->name = e->name;
-	it->state = IT_PENDING;
-	it->reason = NULL;
-	r->nitems++;
-	return 0;
+	return item_push(r, e->name);
 }
 
 /*
@@ -833,11 +843,7 @@ take(struct run *r, const struct spool_entry *e, struct loaded *pre)
 		return keep_unread(r, e->name, why);
 	}
 	it->status_ev = NULL;
-	it->name = e->name;
-	it->state = IT_PENDING;
-	it->reason = NULL;
-	r->nitems++;
-	return 0;
+	return item_push(r, e->name);
 }
 
 enum flush_status

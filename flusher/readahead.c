@@ -91,9 +91,9 @@ readahead_stop(struct readahead *ra)
 {
 	if (ra == NULL)
 		return;
+	/* Only this thread starts jobs: none can begin after the wait. */
+	readahead_wait(ra);
 	pthread_mutex_lock(&ra->mu);
-	while (ra->busy)
-		pthread_cond_wait(&ra->cv, &ra->mu);
 	ra->stop = 1;
 	pthread_cond_broadcast(&ra->cv);
 	pthread_mutex_unlock(&ra->mu);
